@@ -1,0 +1,8 @@
+export default function Home() {
+  return (
+    <main>
+      <h1>AuthPI</h1>
+      <p>Identity platform control plane.</p>
+    </main>
+  );
+}

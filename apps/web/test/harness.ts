@@ -1,0 +1,81 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Clock } from "@authpi/server";
+import { type ServiceHarness, serviceHarness, type TestAccount } from "@authpi/server/testing";
+import { getRequestListener } from "@hono/node-server";
+import { createRestHandler, type Logger } from "../src/rest/handler.ts";
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Sent as-is instead of JSON-encoding `body`. */
+  rawBody?: string | Uint8Array<ArrayBuffer>;
+  headers?: Record<string, string>;
+  /** Overrides the account's key; `null` sends no Authorization header. */
+  apiKey?: string | null;
+}
+
+export interface ApiHarness extends ServiceHarness {
+  baseUrl: string;
+  account: TestAccount;
+  /** `path` is relative to `/v1/accounts/{account_id}` unless it starts with `/v1`. */
+  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  logLines: string[];
+}
+
+/**
+ * The REST adapter on a real HTTP server (port 0) over the run's real database,
+ * with a fresh account and API key.
+ */
+export async function apiHarness(options: { clock?: Clock } = {}): Promise<ApiHarness> {
+  const harness = serviceHarness(options);
+  const account = await harness.newAccount();
+  const logLines: string[] = [];
+  const logger: Logger = {
+    info: (fields, message) => logLines.push(JSON.stringify({ ...fields, msg: message })),
+    error: (fields, message) => logLines.push(JSON.stringify({ ...fields, msg: message })),
+  };
+  const server: Server = createServer(getRequestListener(createRestHandler({ services: harness.services, logger })));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const url = path.startsWith("/v1") ? `${baseUrl}${path}` : `${baseUrl}/v1/accounts/${account.accountId}${path}`;
+    const headers: Record<string, string> = { ...opts.headers };
+    const key = opts.apiKey === undefined ? account.apiKey : opts.apiKey;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | Uint8Array<ArrayBuffer> | undefined = opts.rawBody;
+    if (body === undefined && opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await fetch(url, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  return {
+    ...harness,
+    baseUrl,
+    account,
+    request,
+    logLines,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await harness.close();
+    },
+  };
+}

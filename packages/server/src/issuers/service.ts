@@ -1,0 +1,161 @@
+import type { Db } from "@authpi/db";
+import {
+  applyIssuerPatch,
+  DomainError,
+  etagFor,
+  type Issuer,
+  idTimestamp,
+  ifMatchSatisfied,
+  isId,
+  issuerConfigForCreate,
+  type List,
+  type ListIssuersQuery,
+  newId,
+  purgeAfter,
+  type UpdateIssuerInput,
+} from "@authpi/domain";
+import type { Clock } from "../clock.ts";
+import { configColumns, createIssuerRepository, type IssuerRow, toIssuer } from "./repository.ts";
+
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+export interface WriteOptions {
+  /** The `If-Match` header, when the caller sent one. */
+  ifMatch?: string | undefined;
+}
+
+// Without If-Match a PATCH is last-writer-wins per field, but never loses a
+// concurrent write: it re-reads and re-applies when the row moved under it.
+const MAX_WRITE_ATTEMPTS = 5;
+
+function versioned(row: IssuerRow): Versioned<Issuer> {
+  return { value: toIssuer(row), etag: etagFor(row.id, row.version) };
+}
+
+function notFound(id: string): DomainError {
+  return new DomainError("resource_missing", `No such issuer: '${id}'`, { param: "issuer_id" });
+}
+
+function preconditionFailed(currentEtag: string): DomainError {
+  return new DomainError("precondition_failed", "The issuer has been modified since the ETag in If-Match", {
+    extra: { current_etag: currentEtag },
+  });
+}
+
+export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceDays: number }) {
+  const repo = createIssuerRepository(db);
+
+  async function load(accountId: string, id: string): Promise<IssuerRow> {
+    const row = isId("issuer", id) ? await repo.find(accountId, id) : null;
+    if (!row) throw notFound(id);
+    return row;
+  }
+
+  function checkIfMatch(row: IssuerRow, ifMatch: string | undefined): void {
+    if (ifMatch === undefined) return;
+    const current = etagFor(row.id, row.version);
+    if (!ifMatchSatisfied(ifMatch, current)) throw preconditionFailed(current);
+  }
+
+  /** Runs a versioned write, retrying on a concurrent change unless If-Match pinned the version. */
+  async function writeWithVersion<T>(
+    accountId: string,
+    id: string,
+    ifMatch: string | undefined,
+    attempt: (row: IssuerRow) => Promise<T | undefined>,
+  ): Promise<T> {
+    for (let i = 0; i < MAX_WRITE_ATTEMPTS; i++) {
+      const row = await load(accountId, id);
+      checkIfMatch(row, ifMatch);
+      const result = await attempt(row);
+      if (result !== undefined) return result;
+      if (ifMatch !== undefined) {
+        const latest = await load(accountId, id);
+        throw preconditionFailed(etagFor(latest.id, latest.version));
+      }
+    }
+    const latest = await load(accountId, id);
+    throw preconditionFailed(etagFor(latest.id, latest.version));
+  }
+
+  return {
+    async list(accountId: string, query: ListIssuersQuery): Promise<List<Issuer>> {
+      let beforeId: string | undefined;
+      if (query.cursor !== undefined) {
+        const cursorRow = isId("issuer", query.cursor) ? await repo.find(accountId, query.cursor) : null;
+        if (!cursorRow) {
+          throw new DomainError("invalid_cursor", "cursor: not an issuer of this account", { param: "cursor" });
+        }
+        beforeId = cursorRow.id;
+      }
+      const rows = await repo.page(accountId, { limit: query.limit, beforeId, status: query.status });
+      const hasMore = rows.length > query.limit;
+      const page = hasMore ? rows.slice(0, query.limit) : rows;
+      return {
+        object: "list",
+        data: page.map(toIssuer),
+        has_more: hasMore,
+        next_cursor: hasMore ? (page.at(-1)?.id ?? null) : null,
+      };
+    },
+
+    async get(accountId: string, id: string): Promise<Versioned<Issuer>> {
+      return versioned(await load(accountId, id));
+    },
+
+    async create(accountId: string, input: unknown): Promise<Versioned<Issuer>> {
+      const issuerConfig = issuerConfigForCreate(input);
+      const id = newId("issuer", clock().getTime());
+      const createdAt = idTimestamp(id);
+      const row = await repo.insert({
+        id,
+        accountId,
+        ...configColumns(issuerConfig),
+        createdAt,
+        updatedAt: createdAt,
+      });
+      return versioned(row);
+    },
+
+    async update(accountId: string, id: string, patch: UpdateIssuerInput, options: WriteOptions = {}) {
+      return writeWithVersion(accountId, id, options.ifMatch, async (row) => {
+        const current = toIssuer(row);
+        const next = applyIssuerPatch(current, patch);
+        const restoring = current.status === "deleted";
+        const updatedAt = clock();
+        const data = {
+          ...configColumns(next),
+          updatedAt,
+          ...(restoring ? { deletedAt: null, purgeAfter: null } : {}),
+        };
+        if (!(await repo.updateAtVersion(row.id, row.version, data))) return undefined;
+        return versioned({ ...row, ...data, version: row.version + 1 } as IssuerRow);
+      });
+    },
+
+    async delete(accountId: string, id: string, options: WriteOptions = {}): Promise<void> {
+      await writeWithVersion(accountId, id, options.ifMatch, async (row) => {
+        // A deleted issuer is still readable, but for DELETE it is already gone.
+        if (row.status === "deleted") throw notFound(id);
+        const now = clock();
+        const data = {
+          status: "deleted",
+          deletedAt: now,
+          purgeAfter: purgeAfter(now, config.deleteGraceDays),
+          updatedAt: now,
+        };
+        return (await repo.updateAtVersion(row.id, row.version, data)) ? true : undefined;
+      });
+    },
+
+    /** Hard-deletes issuers whose grace period has passed; returns how many. */
+    purgeExpired(now = clock(), scope: { accountId?: string } = {}): Promise<number> {
+      return repo.purgeExpired(now, scope.accountId);
+    },
+  };
+}
+
+export type IssuerService = ReturnType<typeof createIssuerService>;

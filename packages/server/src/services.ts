@@ -1,0 +1,25 @@
+import type { Db } from "@authpi/db";
+import { createAccountService } from "./accounts/service.ts";
+import { createApiKeyService } from "./api-keys/service.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { createIssuerService } from "./issuers/service.ts";
+
+export interface ServiceOptions {
+  clock?: Clock;
+  deleteGraceDays?: number;
+}
+
+/** Every use case, wired to one database; both adapters (REST, tRPC) call these. */
+export function createServices(db: Db, options: ServiceOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const apiKeys = createApiKeyService(db, clock);
+  return {
+    db,
+    clock,
+    apiKeys,
+    accounts: createAccountService(db, clock, apiKeys),
+    issuers: createIssuerService(db, clock, { deleteGraceDays: options.deleteGraceDays ?? 30 }),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
