@@ -57,9 +57,20 @@ export function createRestHandler(options: RestOptions): (request: Request) => P
     let accountId: string | undefined;
     let response: Response;
     try {
+      const found = match(request.method, url.pathname);
+      if (found.kind === "found" && found.route.public) {
+        const result = await found.route.handle({
+          request,
+          url,
+          params: found.params,
+          principal: { accountId: "", apiKeyId: "" },
+          services,
+          requestId,
+        });
+        return render(result, requestId, request);
+      }
       const principal = await authenticate(request, services);
       accountId = principal.accountId;
-      const found = match(request.method, url.pathname);
       if (found.kind === "not_found") {
         throw new DomainError("route_not_found", `Unrecognized request URL (${request.method} ${url.pathname})`);
       }

@@ -4,6 +4,7 @@ export interface RouteContext {
   request: Request;
   url: URL;
   params: Record<string, string>;
+  /** Undefined only on public routes. */
   principal: Principal;
   services: Services;
   requestId: string;
@@ -22,6 +23,8 @@ export interface Route {
   path: string;
   /** The OpenAPI operation id, also the route's name in logs. */
   operationId: string;
+  /** Served without an API key (only the OpenAPI document is). */
+  public?: boolean;
   handle(ctx: RouteContext): Promise<RouteResult>;
 }
 
