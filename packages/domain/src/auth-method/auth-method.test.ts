@@ -1,0 +1,215 @@
+import { describe, expect, it } from "vitest";
+import { DomainError } from "../errors.ts";
+import { exampleAuthMethodBody } from "./examples.ts";
+import { applyAuthMethodPatch, authMethodConfigForCreate } from "./rules.ts";
+import { AUTH_METHOD_TYPES, AUTH_METHODS, AuthMethod, type AuthMethodType, SINGLETON_AUTH_METHODS } from "./schema.ts";
+import { secretsSet, splitSecrets, stripSecrets } from "./secrets.ts";
+
+const context = { issuerName: "Production" };
+
+function failure(run: () => unknown): DomainError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error("expected a DomainError");
+}
+
+describe("auth method declarations", () => {
+  it.each(AUTH_METHOD_TYPES)("%s: requiredKeys are exactly the settings keys without a default", (method) => {
+    const definition = AUTH_METHODS[method];
+    const required = Object.entries(definition.settings.shape)
+      .filter(([, schema]) => !(schema as { safeParse(v: unknown): { success: boolean } }).safeParse(undefined).success)
+      .map(([key]) => key);
+    expect(required.sort()).toEqual([...definition.requiredKeys].sort());
+    for (const key of definition.secretKeys) expect(Object.keys(definition.settings.shape)).toContain(key);
+  });
+
+  it("declares the contract's singletons and immutable keys", () => {
+    expect([...SINGLETON_AUTH_METHODS].sort()).toEqual(
+      [
+        "backup_codes",
+        "email_link",
+        "email_otp",
+        "passkey",
+        "password",
+        "sms_otp",
+        "temporary_password",
+        "totp",
+      ].sort(),
+    );
+    expect(AUTH_METHODS.oidc.immutableKeys).toEqual(["issuer_url", "client_id", "client_secret"]);
+    expect(AUTH_METHODS.apple.immutableKeys).toEqual(["client_id", "team_id", "key_id", "private_key"]);
+    expect(AUTH_METHODS.passkey.immutableKeys).toEqual([]);
+  });
+});
+
+describe("authMethodConfigForCreate", () => {
+  it.each(AUTH_METHOD_TYPES)("%s: the example body is valid and gets its defaults", (method) => {
+    const config = authMethodConfigForCreate(exampleAuthMethodBody(method), context);
+    expect(config.method).toBe(method);
+    expect(config.enabled_login).toBe(true);
+    expect(config.enabled_signup).toBe(true);
+    expect(config.featured).toBe(false);
+  });
+
+  const fixed = AUTH_METHOD_TYPES.filter((m) => AUTH_METHODS[m].firstFactorOnly !== null);
+  it.each(fixed)("%s: the wrong first_factor_only is a 400 naming the field", (method) => {
+    const body = exampleAuthMethodBody(method);
+    const error = failure(() =>
+      authMethodConfigForCreate({ ...body, first_factor_only: !body.first_factor_only }, context),
+    );
+    expect(error.code).toBe("validation_failed");
+    expect(error.param).toBe("first_factor_only");
+  });
+
+  it("passkey accepts either first_factor_only and defaults rp_name to the issuer name", () => {
+    for (const value of [true, false]) {
+      const config = authMethodConfigForCreate(
+        { ...exampleAuthMethodBody("passkey"), first_factor_only: value },
+        context,
+      );
+      expect(config.first_factor_only).toBe(value);
+      expect(config.settings).toMatchObject({ rp_name: "Production", user_verification: "preferred" });
+    }
+  });
+
+  const withRequired = AUTH_METHOD_TYPES.filter((m) => AUTH_METHODS[m].requiredKeys.length > 0);
+  for (const method of withRequired) {
+    it.each(AUTH_METHODS[method].requiredKeys)(`${method}: missing settings.%s is a 400 naming it`, (key) => {
+      const body = exampleAuthMethodBody(method);
+      const settings = { ...(body.settings as Record<string, unknown>) };
+      delete settings[key];
+      const error = failure(() => authMethodConfigForCreate({ ...body, settings }, context));
+      expect(error.param).toBe(`settings.${key}`);
+    });
+  }
+
+  const settingsRequired = AUTH_METHOD_TYPES.filter((m) => AUTH_METHODS[m].settingsRequiredOnCreate);
+  it.each(settingsRequired)("%s: missing settings is a 400", (method) => {
+    const { settings: _omitted, ...body } = exampleAuthMethodBody(method);
+    expect(failure(() => authMethodConfigForCreate(body, context)).param).toBe("settings");
+  });
+
+  it("rejects unknown methods, unknown keys, http URLs and malformed Apple values", () => {
+    expect(
+      failure(() => authMethodConfigForCreate({ name: "x", method: "saml", first_factor_only: true }, context)).param,
+    ).toBe("method");
+    expect(failure(() => authMethodConfigForCreate({ name: "x", first_factor_only: true }, context)).param).toBe(
+      "method",
+    );
+    const oidc = exampleAuthMethodBody("oidc");
+    const oidcSettings = oidc.settings as Record<string, unknown>;
+    expect(
+      failure(() => authMethodConfigForCreate({ ...oidc, settings: { ...oidcSettings, colour: "red" } }, context))
+        .param,
+    ).toBe("settings.colour");
+    expect(failure(() => authMethodConfigForCreate({ ...oidc, nickname: "g" }, context)).param).toBe("nickname");
+    expect(
+      failure(() =>
+        authMethodConfigForCreate(
+          { ...oidc, settings: { ...oidcSettings, issuer_url: "http://accounts.example.com" } },
+          context,
+        ),
+      ).param,
+    ).toBe("settings.issuer_url");
+    const apple = exampleAuthMethodBody("apple");
+    const appleSettings = apple.settings as Record<string, unknown>;
+    for (const [key, value] of [
+      ["team_id", "abcde12345"],
+      ["key_id", "SHORT"],
+      ["private_key", "not a pem"],
+      ["private_key", "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"],
+    ] as const) {
+      expect(
+        failure(() => authMethodConfigForCreate({ ...apple, settings: { ...appleSettings, [key]: value } }, context))
+          .param,
+      ).toBe(`settings.${key}`);
+    }
+  });
+
+  it("allows http redirect URIs only for localhost", () => {
+    const body = exampleAuthMethodBody("oauth2");
+    const settings = body.settings as Record<string, unknown>;
+    expect(() =>
+      authMethodConfigForCreate(
+        { ...body, settings: { ...settings, redirect_uri: "http://localhost:3000/cb" } },
+        context,
+      ),
+    ).not.toThrow();
+    expect(
+      failure(() =>
+        authMethodConfigForCreate(
+          { ...body, settings: { ...settings, redirect_uri: "http://example.com/cb" } },
+          context,
+        ),
+      ).param,
+    ).toBe("settings.redirect_uri");
+  });
+});
+
+describe("applyAuthMethodPatch", () => {
+  const oidc = authMethodConfigForCreate(exampleAuthMethodBody("oidc"), context);
+
+  it("merges settings and validates the result", () => {
+    const next = applyAuthMethodPatch(oidc, { featured: true, settings: { scopes: ["openid"] } }, context);
+    expect(next.featured).toBe(true);
+    expect(next.settings).toMatchObject({ client_id: "client-id-oidc", scopes: ["openid"] });
+    const reset = applyAuthMethodPatch(next, { settings: { scopes: null } }, context);
+    expect(reset.settings).toMatchObject({ scopes: ["openid", "profile", "email"] });
+    expect(failure(() => applyAuthMethodPatch(oidc, { settings: { scopes: "openid" } }, context)).param).toBe(
+      "settings.scopes",
+    );
+  });
+
+  it.each([
+    [{ method: "oidc" }, "method"],
+    [{ first_factor_only: true }, "first_factor_only"],
+    [{ settings: { client_id: "other" } }, "settings.client_id"],
+    [{ settings: { client_secret: "other" } }, "settings.client_secret"],
+    [{ settings: { issuer_url: null } }, "settings.issuer_url"],
+  ])("%j is a 400 immutable_field", (patch, param) => {
+    const error = failure(() => applyAuthMethodPatch(oidc, patch, context));
+    expect(error.code).toBe("immutable_field");
+    expect(error.param).toBe(param);
+  });
+
+  it("lets non-federated methods change their required settings", () => {
+    const passkey = authMethodConfigForCreate(exampleAuthMethodBody("passkey"), context);
+    const next = applyAuthMethodPatch(passkey, { settings: { rp_id: "login.example.com", rp_name: null } }, context);
+    expect(next.settings).toMatchObject({ rp_id: "login.example.com", rp_name: "Production" });
+    expect(failure(() => applyAuthMethodPatch(passkey, { settings: { rp_id: null } }, context)).param).toBe(
+      "settings.rp_id",
+    );
+  });
+});
+
+describe("secrets", () => {
+  it("splits, lists and strips secret keys by declaration", () => {
+    const config = authMethodConfigForCreate(exampleAuthMethodBody("oidc"), context);
+    const { settings, secrets } = splitSecrets("oidc", config.settings);
+    expect(secrets).toEqual({ client_secret: "oidc-secret-value" });
+    expect(settings).not.toHaveProperty("client_secret");
+    expect(secretsSet("oidc", Object.keys(secrets))).toEqual(["client_secret"]);
+    expect(stripSecrets("apple", { private_key: "x", key_id: "y" })).toEqual({ key_id: "y" });
+  });
+
+  it.each(AUTH_METHOD_TYPES)(
+    "%s: the response schema drops secrets even if a caller passes them",
+    (method: AuthMethodType) => {
+      const config = authMethodConfigForCreate(exampleAuthMethodBody(method), context);
+      const parsed = AuthMethod.parse({
+        object: "auth_method",
+        id: "am_x",
+        issuer_id: "iss_x",
+        ...config,
+        secrets_set: AUTH_METHODS[method].secretKeys,
+        created_at: "2026-11-27T22:40:00.000Z",
+        updated_at: "2026-11-27T22:40:00.000Z",
+      });
+      for (const key of AUTH_METHODS[method].secretKeys) expect(parsed.settings).not.toHaveProperty(key);
+    },
+  );
+});

@@ -1,0 +1,67 @@
+import type { AuthMethodType } from "./schema.ts";
+
+/**
+ * A valid create body per method type, with made-up credentials. Tests and
+ * the admin UI's "example" buttons use these; the secrets are not real.
+ */
+export const APPLE_TEST_PRIVATE_KEY = [
+  "-----BEGIN PRIVATE KEY-----",
+  "MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQgexampleexampleexampl",
+  "eexampleexampleexampleexampleexampleexamplexampleexampleexampleAAAA",
+  "-----END PRIVATE KEY-----",
+  "",
+].join("\n");
+
+export function exampleAuthMethodBody(method: AuthMethodType, name: string = method): Record<string, unknown> {
+  const base = { name, method, first_factor_only: method !== "totp" && method !== "backup_codes" };
+  switch (method) {
+    case "oauth2":
+      return {
+        ...base,
+        settings: {
+          provider: "google",
+          client_id: "client-id-oauth2",
+          client_secret: "oauth2-secret-value",
+          redirect_uri: "https://auth.example.com/callback",
+        },
+      };
+    case "oidc":
+      return {
+        ...base,
+        settings: {
+          issuer_url: "https://accounts.example.com",
+          client_id: "client-id-oidc",
+          client_secret: "oidc-secret-value",
+        },
+      };
+    case "apple":
+      return {
+        ...base,
+        settings: {
+          client_id: "com.example.web",
+          team_id: "ABCDE12345",
+          key_id: "KEY1234567",
+          private_key: APPLE_TEST_PRIVATE_KEY,
+        },
+      };
+    case "github":
+      return { ...base, settings: { client_id: "client-id-github", client_secret: "github-secret-value" } };
+    case "oauth2_manual":
+      return {
+        ...base,
+        settings: {
+          authorization_url: "https://idp.example.com/authorize",
+          token_url: "https://idp.example.com/token",
+          client_id: "client-id-manual",
+          client_secret: "manual-secret-value",
+        },
+      };
+    case "password":
+    case "email_link":
+      return { ...base, settings: {} };
+    case "passkey":
+      return { ...base, settings: { rp_id: "example.com" } };
+    default:
+      return base;
+  }
+}
