@@ -68,7 +68,8 @@ export const EmailDomain = z
   .string()
   .max(253)
   .regex(/^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/, "Must be a domain name like example.com")
-  .transform((v) => v.toLowerCase());
+  // An overwrite, not a transform: the type stays a string, so it renders in OpenAPI output schemas.
+  .toLowerCase();
 
 export const Metadata = z
   .record(
@@ -78,12 +79,23 @@ export const Metadata = z
   .refine((m) => Object.keys(m).length <= 50, "At most 50 metadata keys")
   .describe("Up to 50 string key-value pairs for your own use (keys ≤ 40 chars, values ≤ 500).");
 
-export const ListLimit = z.coerce
-  .number({ message: "Must be an integer between 1 and 100" })
-  .int("Must be an integer between 1 and 100")
-  .min(1, "Must be an integer between 1 and 100")
-  .max(100, "Must be an integer between 1 and 100")
-  .default(50);
+const LIMIT_MESSAGE = "Must be an integer between 1 and 100";
+
+/** `limit` of a list: a number (tRPC) or a decimal string (query string), 1–100, default 50. */
+export const ListLimit = z
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .regex(/^[0-9]{1,3}$/, LIMIT_MESSAGE)
+        .transform(Number),
+    ],
+    { message: LIMIT_MESSAGE },
+  )
+  .pipe(z.number().int(LIMIT_MESSAGE).min(1, LIMIT_MESSAGE).max(100, LIMIT_MESSAGE))
+  .default(50)
+  .describe("Maximum number of items to return (1-100, default: 50)");
 
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({

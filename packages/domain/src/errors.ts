@@ -201,11 +201,18 @@ export function parseOrThrow<S extends z.ZodType>(
   return result.data;
 }
 
+/** Deeper JSON than any valid body needs; refusing it keeps recursive validation bounded. */
+export const MAX_JSON_DEPTH = 32;
+
 /**
- * Postgres cannot store U+0000 in text or jsonb; refusing it up front turns
- * what would be a database error into a 400 naming the field.
+ * Checks a parsed JSON body before validation: Postgres cannot store U+0000 in
+ * text or jsonb, so a NUL is a 400 naming the field rather than a database
+ * error; and nesting deeper than MAX_JSON_DEPTH is refused outright.
  */
-export function assertNoNulCharacters(value: unknown, path: PropertyKey[] = []): void {
+export function assertJsonBodySafe(value: unknown, path: PropertyKey[] = []): void {
+  if (path.length > MAX_JSON_DEPTH) {
+    throw new DomainError("invalid_json", `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   if (typeof value === "string") {
     if (value.includes("\u0000")) {
       const param = formatPath(path);
@@ -215,11 +222,14 @@ export function assertNoNulCharacters(value: unknown, path: PropertyKey[] = []):
       });
     }
   } else if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) assertNoNulCharacters(item, [...path, i]);
+    for (const [i, item] of value.entries()) assertJsonBodySafe(item, [...path, i]);
   } else if (typeof value === "object" && value !== null) {
     for (const [key, item] of Object.entries(value)) {
-      assertNoNulCharacters(key, path);
-      assertNoNulCharacters(item, [...path, key]);
+      assertJsonBodySafe(key, path);
+      assertJsonBodySafe(item, [...path, key]);
     }
   }
 }
+
+/** @deprecated The same check under its first name; use assertJsonBodySafe. */
+export const assertNoNulCharacters = assertJsonBodySafe;

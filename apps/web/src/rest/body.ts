@@ -1,8 +1,9 @@
-import { assertNoNulCharacters, DomainError } from "@authpi/domain";
+import { assertJsonBodySafe, DomainError } from "@authpi/domain";
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
-async function readLimited(request: Request): Promise<Uint8Array> {
+/** The raw body, 413 over 100 KB (checked on the declared length and while reading). */
+export async function readLimited(request: Request): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
   if (!request.body) return new Uint8Array();
@@ -55,6 +56,6 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new DomainError("invalid_json", "The request body must be a JSON object");
   }
-  assertNoNulCharacters(value);
+  assertJsonBodySafe(value);
   return value as Record<string, unknown>;
 }

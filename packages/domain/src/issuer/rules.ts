@@ -1,4 +1,4 @@
-import { DomainError, parseOrThrow } from "../errors.ts";
+import { assertJsonBodySafe, DomainError, parseOrThrow } from "../errors.ts";
 import { mergePatch } from "../merge-patch.ts";
 import { type Issuer, IssuerConfig, type UpdateIssuerInput } from "./schema.ts";
 
@@ -14,6 +14,7 @@ function rejectDeletedStatus(status: unknown): void {
 
 /** Validates a create body into a complete, defaulted configuration. */
 export function issuerConfigForCreate(input: unknown): IssuerConfig {
+  assertJsonBodySafe(input);
   const config = parseOrThrow(IssuerConfig, input);
   rejectDeletedStatus(config.status);
   return config;
@@ -25,6 +26,7 @@ export function issuerConfigForCreate(input: unknown): IssuerConfig {
  * as if it were created so no PATCH can produce what a POST could not.
  */
 export function applyIssuerPatch(current: Issuer, patch: UpdateIssuerInput): IssuerConfig {
+  assertJsonBodySafe(patch);
   rejectDeletedStatus(patch.status);
   const restoring = current.status === "deleted" && patch.status === "active";
   if (current.status === "deleted" && !restoring) {

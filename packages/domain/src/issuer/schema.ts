@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { EmailDomain, httpsUrl, listOf, Metadata, Name, ScopeToken, Timestamp, uniqueList } from "../common.ts";
+import {
+  EmailDomain,
+  httpsUrl,
+  ListLimit,
+  listOf,
+  Metadata,
+  Name,
+  ScopeToken,
+  Timestamp,
+  uniqueList,
+} from "../common.ts";
 
 export const ISSUER_STATUSES = ["active", "disabled", "suspended", "deleted"] as const;
 export const IssuerStatus = z.enum(ISSUER_STATUSES);
@@ -140,13 +150,7 @@ export type Issuer = z.infer<typeof Issuer>;
 export const IssuerList = listOf(Issuer).meta({ id: "IssuerList" });
 
 export const ListIssuersQuery = z.strictObject({
-  limit: z.coerce
-    .number({ message: "Must be an integer between 1 and 100" })
-    .int("Must be an integer between 1 and 100")
-    .min(1, "Must be an integer between 1 and 100")
-    .max(100, "Must be an integer between 1 and 100")
-    .default(50)
-    .describe("Maximum number of items to return (1-100, default: 50)"),
+  limit: ListLimit,
   cursor: z.string().max(64).optional().describe("Pagination cursor (issuer ID from previous response)"),
   status: IssuerStatus.optional().describe("Only issuers of this status; deleted issuers are listed only when asked."),
 });
