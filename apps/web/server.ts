@@ -4,6 +4,7 @@ import { getRequestListener } from "@hono/node-server";
 import next from "next";
 import pino from "pino";
 import { createRestHandler } from "./src/rest/handler.ts";
+import { createTrpcHandler, TRPC_ENDPOINT } from "./src/trpc-server.ts";
 
 /**
  * The one server entry (dev and production): `/v1/*` goes straight to the REST
@@ -16,6 +17,9 @@ const logger = pino({ level: env.LOG_LEVEL, base: undefined });
 const database = await openDatabase(env, { log: (line) => logger.info(line) });
 const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS });
 const rest = getRequestListener(createRestHandler({ services, logger }));
+const trpc = getRequestListener(
+  createTrpcHandler({ services, production: env.NODE_ENV === "production", trustProxy: env.AUTHPI_TRUST_PROXY }),
+);
 
 const app = next({ dev, dir: import.meta.dirname, turbopack: dev });
 await app.prepare();
@@ -25,6 +29,10 @@ const server = createServer((req, res) => {
   const url = req.url ?? "/";
   if (url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?")) {
     void rest(req, res);
+    return;
+  }
+  if (url.startsWith(`${TRPC_ENDPOINT}/`)) {
+    void trpc(req, res);
     return;
   }
   if (url === "/healthz") {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createDb } from "@authpi/db";
-import { createServices, loadEnv } from "@authpi/server";
+import { createServices, generateKeyEntry, loadEnv } from "@authpi/server";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import type { FullConfig } from "@playwright/test";
 
@@ -36,7 +36,15 @@ export default async function globalSetup(config: FullConfig) {
 
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
     cwd: path.join(import.meta.dirname, ".."),
-    env: { ...process.env, NODE_ENV: "production", PORT: port, DATABASE_URL: database.url, LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: port,
+      DATABASE_URL: database.url,
+      LOG_LEVEL: "warn",
+      // Production refuses to start without a key for auth method secrets.
+      AUTHPI_ENCRYPTION_KEYS: generateKeyEntry(),
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const stop = async () => {

@@ -2,6 +2,8 @@ export * from "./auth-method/examples.ts";
 export * from "./auth-method/rules.ts";
 export * from "./auth-method/schema.ts";
 export * from "./auth-method/secrets.ts";
+export * from "./admin/schema.ts";
+export * from "./api-key/schema.ts";
 export * from "./common.ts";
 export * from "./errors.ts";
 export * from "./etag.ts";

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { DomainError } from "@authpi/domain";
 import { openDatabase } from "./database.ts";
 import { loadEnv } from "./env.ts";
+import { loadKeyring } from "./secrets/keyring.ts";
 import { createServices } from "./services.ts";
 
 const USAGE = `usage: authpi <command> [options]
@@ -10,7 +11,9 @@ commands:
   bootstrap [--json] [--email E] [--password P] [--account-name N]
             create an account, its owner operator and an API key
   purge     hard-delete issuers whose deletion grace period has passed
-  migrate   apply pending database migrations`;
+  migrate   apply pending database migrations
+  rotate-secrets
+            re-encrypt every auth method secret with the newest key of AUTHPI_ENCRYPTION_KEYS`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -60,6 +63,18 @@ async function main(argv: string[]): Promise<number> {
         const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS });
         const purged = await services.issuers.purgeExpired();
         log(`purged ${purged} issuer(s)`);
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case "rotate-secrets": {
+      const keyring = await loadKeyring(env, { log });
+      const database = await openDatabase(env, { log });
+      try {
+        const services = createServices(database.db, { keyring });
+        const { checked, rotated } = await services.authMethods.rotateSecrets();
+        log(`re-encrypted ${rotated} of ${checked} auth method secret(s) with key '${keyring.current.id}'`);
       } finally {
         await database.close();
       }

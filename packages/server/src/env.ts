@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   AUTHPI_EMBEDDED_PG_PORT: intFromEnv(54320, 1),
   AUTHPI_DELETE_GRACE_DAYS: intFromEnv(30, 0),
   AUTHPI_PURGE_INTERVAL_SECONDS: intFromEnv(3600, 1),
+  /** Behind a TLS-terminating proxy: trust X-Forwarded-Proto/-For (Secure cookie, client IP). */
+  AUTHPI_TRUST_PROXY: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -1,3 +1,9 @@
+export {
+  type AdminAuthOptions,
+  type AdminPrincipal,
+  type SignInResult,
+  toOperator,
+} from "./admin-auth/service.ts";
 export type { ApiKeyView, Principal } from "./api-keys/service.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export { type Database, openDatabase } from "./database.ts";

@@ -1,1 +1,4 @@
-export {};
+export { type Context, type CreateContextOptions, createContext } from "./context.ts";
+export { SESSION_COOKIE } from "./cookie.ts";
+export { type AppRouter, appRouter } from "./root.ts";
+export { type AccountPrincipal, createCallerFactory, type DomainErrorData } from "./trpc.ts";

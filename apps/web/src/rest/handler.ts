@@ -1,5 +1,6 @@
 import { DomainError, ifNoneMatchSatisfied, newId } from "@authpi/domain";
 import type { Principal, Services } from "@authpi/server";
+import { authMethodRoutes } from "./auth-method-routes.ts";
 import { issuerRoutes } from "./issuer-routes.ts";
 import { errorResponse, json } from "./respond.ts";
 import { createRouter, type Route, type RouteResult } from "./router.ts";
@@ -14,7 +15,7 @@ export interface RestOptions {
   logger?: Logger;
 }
 
-export const routes: Route[] = [...issuerRoutes];
+export const routes: Route[] = [...issuerRoutes, ...authMethodRoutes];
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 

@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { createDb, type Db } from "@authpi/db";
 import { inject } from "vitest";
 import { type Clock, systemClock } from "../clock.ts";
+import { type Keyring, parseKeys } from "../secrets/keyring.ts";
 import { createServices, type Services } from "../services.ts";
 import "./provided.ts";
 
@@ -19,10 +21,23 @@ export interface ServiceHarness {
   close(): Promise<void>;
 }
 
+/**
+ * The run's encryption key for auth method secrets: derived from the test
+ * database's URL, so every test file (each its own worker) shares it.
+ */
+export function testEncryptionKeyEntry(databaseUrl: string = inject("databaseUrl")): string {
+  const key = createHash("sha256").update(`authpi-test-encryption-key:${databaseUrl}`).digest();
+  return `test:${key.toString("base64")}`;
+}
+
+export function testKeyring(databaseUrl: string = inject("databaseUrl")): Keyring {
+  return parseKeys(testEncryptionKeyEntry(databaseUrl));
+}
+
 /** Services on the run's test database; each test file makes its own accounts so no data is shared. */
 export function serviceHarness(options: { clock?: Clock } = {}): ServiceHarness {
   const db = createDb(inject("databaseUrl"), { max: 20 });
-  const services = createServices(db, { clock: options.clock ?? systemClock });
+  const services = createServices(db, { clock: options.clock ?? systemClock, keyring: testKeyring() });
   return {
     db,
     services,

@@ -1,0 +1,13 @@
+import { apiKeysRouter } from "./routers/api-keys.ts";
+import { authRouter } from "./routers/auth.ts";
+import { issuersRouter } from "./routers/issuers.ts";
+import { router } from "./trpc.ts";
+
+export const appRouter = router({
+  auth: authRouter,
+  issuers: issuersRouter,
+  apiKeys: apiKeysRouter,
+});
+
+/** The router's type, for a typed `@trpc/client` in internal services (see README). */
+export type AppRouter = typeof appRouter;
