@@ -17,6 +17,13 @@ const EnvSchema = z.object({
   AUTHPI_EMBEDDED_PG_PORT: intFromEnv(54320, 1),
   AUTHPI_DELETE_GRACE_DAYS: intFromEnv(30, 0),
   AUTHPI_PURGE_INTERVAL_SECONDS: intFromEnv(3600, 1),
+  /**
+   * Keys that encrypt auth method secrets at rest, newest first: comma-separated `kid:base64key`
+   * (32-byte keys). Required in production; elsewhere one is generated into the data folder.
+   */
+  AUTHPI_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  /** The single-key form of AUTHPI_ENCRYPTION_KEYS (`kid:base64key` or a bare base64 key). */
+  AUTHPI_ENCRYPTION_KEY: z.string().min(1).optional(),
   /** Behind a TLS-terminating proxy: trust X-Forwarded-Proto/-For (Secure cookie, client IP). */
   AUTHPI_TRUST_PROXY: z.stringbool().default(false),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -2,12 +2,16 @@ import type { Db } from "@authpi/db";
 import { createAccountService } from "./accounts/service.ts";
 import { type AdminAuthOptions, createAdminAuthService } from "./admin-auth/service.ts";
 import { createApiKeyService } from "./api-keys/service.ts";
+import { createAuthMethodService } from "./auth-methods/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { createIssuerService } from "./issuers/service.ts";
+import type { Keyring } from "./secrets/keyring.ts";
 
 export interface ServiceOptions {
   clock?: Clock;
   deleteGraceDays?: number;
+  /** Encrypts auth method secrets (`loadKeyring(env)`); without one, writing or reading a secret fails. */
+  keyring?: Keyring;
   adminAuth?: AdminAuthOptions;
 }
 
@@ -22,7 +26,12 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
     accounts: createAccountService(db, clock, apiKeys),
     adminAuth: createAdminAuthService(db, clock, options.adminAuth),
     issuers: createIssuerService(db, clock, { deleteGraceDays: options.deleteGraceDays ?? 30 }),
+    authMethods: createAuthMethodService(db, clock, () => options.keyring ?? missingKeyring()),
   };
+}
+
+function missingKeyring(): never {
+  throw new Error("No encryption keyring configured: pass `keyring` (from loadKeyring(env)) to createServices");
 }
 
 export type Services = ReturnType<typeof createServices>;
