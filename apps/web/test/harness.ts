@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Clock } from "@authpi/server";
+import { type Clock, createRateLimiter, type RateLimiter } from "@authpi/server";
 import { type ServiceHarness, serviceHarness, type TestAccount } from "@authpi/server/testing";
 import { getRequestListener } from "@hono/node-server";
 import { createRestHandler, type Logger } from "../src/rest/handler.ts";
@@ -33,7 +33,13 @@ export interface ApiHarness extends ServiceHarness {
  * The REST adapter on a real HTTP server (port 0) over the run's real database,
  * with a fresh account and API key.
  */
-export async function apiHarness(options: { clock?: Clock } = {}): Promise<ApiHarness> {
+export async function apiHarness(
+  options: {
+    clock?: Clock;
+    /** Defaults to one so generous that no other test meets a 429. */
+    rateLimiter?: RateLimiter;
+  } = {},
+): Promise<ApiHarness> {
   const harness = serviceHarness(options);
   const account = await harness.newAccount();
   const logLines: string[] = [];
@@ -41,7 +47,10 @@ export async function apiHarness(options: { clock?: Clock } = {}): Promise<ApiHa
     info: (fields, message) => logLines.push(JSON.stringify({ ...fields, msg: message })),
     error: (fields, message) => logLines.push(JSON.stringify({ ...fields, msg: message })),
   };
-  const server: Server = createServer(getRequestListener(createRestHandler({ services: harness.services, logger })));
+  const rateLimiter = options.rateLimiter ?? createRateLimiter({ perSecond: 1_000_000, burst: 1_000_000 });
+  const server: Server = createServer(
+    getRequestListener(createRestHandler({ services: harness.services, logger, rateLimiter })),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

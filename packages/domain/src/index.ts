@@ -7,6 +7,7 @@ export * from "./api-key/schema.ts";
 export * from "./common.ts";
 export * from "./errors.ts";
 export * from "./etag.ts";
+export * from "./idempotency.ts";
 export * from "./ids.ts";
 export * from "./issuer/rules.ts";
 export * from "./issuer/schema.ts";

@@ -26,6 +26,15 @@ const EnvSchema = z.object({
   AUTHPI_ENCRYPTION_KEY: z.string().min(1).optional(),
   /** Behind a TLS-terminating proxy: trust X-Forwarded-Proto/-For (Secure cookie, client IP). */
   AUTHPI_TRUST_PROXY: z.stringbool().default(false),
+  /** Per API key: tokens per second (sustained rate) and bucket size (burst). */
+  AUTHPI_RATE_LIMIT_PER_SECOND: intFromEnv(100, 1),
+  AUTHPI_RATE_LIMIT_BURST: intFromEnv(200, 1),
+  /** Redis key prefix of the rate-limit buckets (tests give each run its own). */
+  AUTHPI_RATE_LIMIT_PREFIX: z.string().default("authpi:rl"),
+  /** When set, every server process shares one rate-limit budget per API key through Redis. */
+  REDIS_URL: z.string().min(1).optional(),
+  /** On SIGTERM, how long in-flight requests may take before connections are cut. */
+  AUTHPI_SHUTDOWN_TIMEOUT_SECONDS: intFromEnv(10, 0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -8,7 +8,16 @@ export type { ApiKeyView, Principal } from "./api-keys/service.ts";
 export type { AuthMethodService } from "./auth-methods/service.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export { type Database, openDatabase } from "./database.ts";
+export { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from "./database-errors.ts";
 export { type Env, loadEnv } from "./env.ts";
+export type { Readiness } from "./health/service.ts";
+export type { IdempotencyScope, IdempotentResult, StoredResponse } from "./idempotency/service.ts";
 export type { Versioned, WriteOptions } from "./issuers/service.ts";
+export {
+  createRateLimiter,
+  type RateLimitConfig,
+  type RateLimitDecision,
+  type RateLimiter,
+} from "./rate-limit/limiter.ts";
 export { createKeyring, generateKeyEntry, type Keyring, KeyringError, loadKeyring, parseKeys } from "./secrets/keyring.ts";
 export { createServices, type ServiceOptions, type Services } from "./services.ts";

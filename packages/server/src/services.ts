@@ -4,8 +4,11 @@ import { type AdminAuthOptions, createAdminAuthService } from "./admin-auth/serv
 import { createApiKeyService } from "./api-keys/service.ts";
 import { createAuthMethodService } from "./auth-methods/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { createHealthService } from "./health/service.ts";
+import { createIdempotencyService } from "./idempotency/service.ts";
 import { createIssuerService } from "./issuers/service.ts";
 import type { Keyring } from "./secrets/keyring.ts";
+import { transactionAware } from "./transaction-scope.ts";
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -16,7 +19,9 @@ export interface ServiceOptions {
 }
 
 /** Every use case, wired to one database; both adapters (REST, tRPC) call these. */
-export function createServices(db: Db, options: ServiceOptions = {}) {
+export function createServices(database: Db, options: ServiceOptions = {}) {
+  // Services run their queries in the request's transaction when there is one (idempotent writes).
+  const db = transactionAware(database);
   const clock = options.clock ?? systemClock;
   const apiKeys = createApiKeyService(db, clock);
   return {
@@ -26,6 +31,8 @@ export function createServices(db: Db, options: ServiceOptions = {}) {
     accounts: createAccountService(db, clock, apiKeys),
     adminAuth: createAdminAuthService(db, clock, options.adminAuth),
     issuers: createIssuerService(db, clock, { deleteGraceDays: options.deleteGraceDays ?? 30 }),
+    idempotency: createIdempotencyService(db, clock),
+    health: createHealthService(db),
     authMethods: createAuthMethodService(db, clock, () => options.keyring ?? missingKeyring()),
   };
 }

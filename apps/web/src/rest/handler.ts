@@ -1,9 +1,19 @@
-import { DomainError, ifNoneMatchSatisfied, newId } from "@authpi/domain";
-import type { Principal, Services } from "@authpi/server";
+import { DomainError, ifNoneMatchSatisfied, newId, parseIdempotencyKey, requestFingerprint } from "@authpi/domain";
+import {
+  createRateLimiter,
+  DATABASE_RETRY_AFTER_SECONDS,
+  databaseUnavailable,
+  type Principal,
+  type RateLimitDecision,
+  type RateLimiter,
+  type Services,
+  type StoredResponse,
+} from "@authpi/server";
 import { authMethodRoutes } from "./auth-method-routes.ts";
+import { readLimited } from "./body.ts";
 import { issuerRoutes } from "./issuer-routes.ts";
-import { errorResponse, json } from "./respond.ts";
-import { createRouter, type Route, type RouteResult } from "./router.ts";
+import { errorBody } from "./respond.ts";
+import { createRouter, type Route, type RouteContext, type RouteResult } from "./router.ts";
 
 export interface Logger {
   info(fields: Record<string, unknown>, message?: string): void;
@@ -13,11 +23,24 @@ export interface Logger {
 export interface RestOptions {
   services: Services;
   logger?: Logger;
+  /** Per-API-key token buckets; in memory with the contract's defaults (100/s, burst 200) when omitted. */
+  rateLimiter?: RateLimiter;
+}
+
+/** What @hono/node-server passes as the second argument of a fetch handler. */
+export interface NodeBindings {
+  incoming?: { socket?: { remoteAddress?: string | undefined } };
 }
 
 export const routes: Route[] = [...issuerRoutes, ...authMethodRoutes];
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const IDEMPOTENT_METHODS = new Set(["POST", "PATCH"]);
+
+/** A rendered response before the headers every response gets; also what an idempotency key keeps. */
+interface Outcome extends StoredResponse {
+  replayed?: boolean;
+}
 
 async function authenticate(request: Request, services: Services): Promise<Principal> {
   const header = request.headers.get("authorization");
@@ -29,87 +52,161 @@ async function authenticate(request: Request, services: Services): Promise<Princ
   return services.apiKeys.authenticate(token);
 }
 
-function render(result: RouteResult, requestId: string, request: Request): Response {
-  const headers: Record<string, string> = { ...result.headers, "request-id": requestId };
-  if (result.etag) headers.etag = result.etag;
-  if (result.status === 204) return new Response(null, { status: 204, headers });
-  if (request.method === "GET" && result.etag) {
+function serialize(result: RouteResult): Outcome {
+  return {
+    status: result.status,
+    body: result.status === 204 || result.body === undefined ? null : JSON.stringify(result.body),
+    etag: result.etag,
+    headers: result.headers,
+  };
+}
+
+/**
+ * The one place that turns an outcome into a Response and sets the headers
+ * every `/v1` answer carries: Request-Id, ETag, RateLimit-Policy/RateLimit,
+ * Retry-After (429, 503), Idempotent-Replayed.
+ */
+function finish(outcome: Outcome, request: Request, requestId: string, limit: RateLimitDecision | undefined): Response {
+  const headers: Record<string, string> = { ...outcome.headers, "request-id": requestId };
+  if (outcome.etag) headers.etag = outcome.etag;
+  if (limit) {
+    headers["ratelimit-policy"] = `"default";q=${limit.limit};w=${limit.window}`;
+    headers.ratelimit = `"default";r=${limit.remaining};t=${limit.reset}`;
+    if (!limit.allowed) headers["retry-after"] = String(limit.reset);
+  }
+  if (outcome.replayed) headers["idempotent-replayed"] = "true";
+  if (outcome.status === 204 || outcome.body === null) return new Response(null, { status: outcome.status, headers });
+  if (request.method === "GET" && outcome.etag && outcome.status === 200) {
     const ifNoneMatch = request.headers.get("if-none-match");
-    if (ifNoneMatch !== null && ifNoneMatchSatisfied(ifNoneMatch, result.etag)) {
+    if (ifNoneMatch !== null && ifNoneMatchSatisfied(ifNoneMatch, outcome.etag)) {
       return new Response(null, { status: 304, headers });
     }
   }
-  return json(result.status, result.body, headers);
+  headers["content-type"] = "application/json; charset=utf-8";
+  return new Response(outcome.body, { status: outcome.status, headers });
 }
 
 /**
  * The `/v1` REST adapter: a framework-free fetch handler. It parses and renders;
  * every rule lives in the domain package and the services.
  */
-export function createRestHandler(options: RestOptions): (request: Request) => Promise<Response> {
+export function createRestHandler(
+  options: RestOptions,
+): (request: Request, bindings?: NodeBindings) => Promise<Response> {
   const { services, logger } = options;
+  const limiter = options.rateLimiter ?? createRateLimiter({ perSecond: 100, burst: 200 });
   const match = createRouter(routes);
 
-  return async function handle(request: Request): Promise<Response> {
+  async function limit(key: string): Promise<RateLimitDecision> {
+    const decision = await limiter.consume(key);
+    if (!decision.allowed) {
+      throw new DomainError("rate_limited", `Too many requests; retry after ${decision.reset} second(s)`);
+    }
+    return decision;
+  }
+
+  /** POST/PATCH with an Idempotency-Key: runs at most once per key, replays afterwards. */
+  async function idempotent(route: Route, ctx: RouteContext): Promise<Outcome> {
+    const key = parseIdempotencyKey(ctx.request.headers.get("idempotency-key") ?? "");
+    const bytes = await readLimited(ctx.request);
+    const { method } = ctx.request;
+    const request = new Request(ctx.request.url, {
+      method,
+      headers: ctx.request.headers,
+      body: bytes.byteLength ? (bytes as Uint8Array<ArrayBuffer>) : null,
+    });
+    const { response, replayed } = await services.idempotency.execute(
+      {
+        accountId: ctx.principal.accountId,
+        key,
+        fingerprint: requestFingerprint(method, ctx.url.pathname, bytes),
+        operation: route.operationId,
+      },
+      async () => {
+        try {
+          return serialize(await route.handle({ ...ctx, request }));
+        } catch (error) {
+          return renderError(error, ctx.requestId, logger);
+        }
+      },
+    );
+    return { ...response, replayed };
+  }
+
+  return async function handle(request: Request, bindings?: NodeBindings): Promise<Response> {
     const started = performance.now();
     const requestId = newId("request");
     const url = new URL(request.url);
     let operation = "unmatched";
-    let accountId: string | undefined;
-    let response: Response;
+    let principal: Principal | undefined;
+    let decision: RateLimitDecision | undefined;
+    let outcome: Outcome;
+    // Without a valid key the client's address carries the budget.
+    const anonymous = `ip:${bindings?.incoming?.socket?.remoteAddress ?? "unknown"}`;
     try {
       const found = match(request.method, url.pathname);
       if (found.kind === "found" && found.route.public) {
-        const result = await found.route.handle({
-          request,
-          url,
-          params: found.params,
-          principal: { accountId: "", apiKeyId: "" },
-          services,
-          requestId,
-        });
-        return render(result, requestId, request);
-      }
-      const principal = await authenticate(request, services);
-      accountId = principal.accountId;
-      if (found.kind === "not_found") {
-        throw new DomainError("route_not_found", `Unrecognized request URL (${request.method} ${url.pathname})`);
-      }
-      if (found.kind === "method_not_allowed") {
-        const allow = found.allow.join(", ");
-        response = errorResponse(
-          new DomainError("method_not_allowed", `${request.method} is not allowed here; use ${allow}`),
-          requestId,
-          { allow, "request-id": requestId },
+        operation = found.route.operationId;
+        decision = await limiter.consume(anonymous);
+        if (!decision.allowed) await limit(anonymous);
+        outcome = serialize(
+          await found.route.handle({
+            request,
+            url,
+            params: found.params,
+            principal: { accountId: "", apiKeyId: "" },
+            services,
+            requestId,
+          }),
         );
       } else {
-        operation = found.route.operationId;
-        if (found.params.account_id !== undefined && found.params.account_id !== principal.accountId) {
-          throw new DomainError("account_mismatch", "This API key does not belong to the account in the path", {
-            param: "account_id",
-          });
+        try {
+          principal = await authenticate(request, services);
+        } catch (error) {
+          decision = await limiter.consume(anonymous);
+          if (!decision.allowed) await limit(anonymous);
+          throw error;
         }
-        const result = await found.route.handle({
-          request,
-          url,
-          params: found.params,
-          principal,
-          services,
-          requestId,
-        });
-        response = render(result, requestId, request);
+        decision = await limiter.consume(`key:${principal.apiKeyId}`);
+        if (!decision.allowed) await limit(`key:${principal.apiKeyId}`);
+        if (found.kind === "not_found") {
+          throw new DomainError("route_not_found", `Unrecognized request URL (${request.method} ${url.pathname})`);
+        }
+        if (found.kind === "method_not_allowed") {
+          const allow = found.allow.join(", ");
+          outcome = renderError(
+            new DomainError("method_not_allowed", `${request.method} is not allowed here; use ${allow}`),
+            requestId,
+            logger,
+          );
+          outcome.headers = { ...outcome.headers, allow };
+        } else {
+          operation = found.route.operationId;
+          if (found.params.account_id !== undefined && found.params.account_id !== principal.accountId) {
+            throw new DomainError("account_mismatch", "This API key does not belong to the account in the path", {
+              param: "account_id",
+            });
+          }
+          const ctx: RouteContext = { request, url, params: found.params, principal, services, requestId };
+          outcome =
+            IDEMPOTENT_METHODS.has(request.method) && request.headers.has("idempotency-key")
+              ? await idempotent(found.route, ctx)
+              : serialize(await found.route.handle(ctx));
+        }
       }
     } catch (error) {
-      response = renderError(error, requestId, logger);
+      outcome = renderError(error, requestId, logger);
     }
+    const response = finish(outcome, request, requestId, decision);
     logger?.info(
       {
         request_id: requestId,
-        account_id: accountId,
+        account_id: principal?.accountId,
         method: request.method,
         route: operation,
         status: response.status,
         duration_ms: Math.round((performance.now() - started) * 100) / 100,
+        ...(outcome.replayed ? { idempotent_replayed: true } : {}),
       },
       "request",
     );
@@ -117,22 +214,26 @@ export function createRestHandler(options: RestOptions): (request: Request) => P
   };
 }
 
-function renderError(error: unknown, requestId: string, logger: Logger | undefined): Response {
-  if (error instanceof DomainError) {
-    const headers: Record<string, string> = { "request-id": requestId };
-    if (error.status === 401) {
-      headers["www-authenticate"] =
-        error.code === "missing_api_key" ? 'Bearer realm="authpi"' : 'Bearer realm="authpi", error="invalid_token"';
+function renderError(error: unknown, requestId: string, logger: Logger | undefined): Outcome {
+  let known = error instanceof DomainError ? error : databaseUnavailable(error);
+  const headers: Record<string, string> = {};
+  if (known === undefined) {
+    // Never the error's message or stack: they may carry SQL or input. The log has the detail.
+    logger?.error({ request_id: requestId, err: describe(error) }, "unhandled error");
+    known = new DomainError("internal_error", "An unexpected error occurred; contact support with the request id");
+  } else if (known.code === "database_unavailable") {
+    if (!(error instanceof DomainError)) {
+      logger?.error({ request_id: requestId, err: describe(error) }, "database unavailable");
     }
-    return errorResponse(error, requestId, headers);
+    headers["retry-after"] = String(DATABASE_RETRY_AFTER_SECONDS);
   }
-  // Never the error's message or stack: they may carry SQL or input. The log has the detail.
-  logger?.error({ request_id: requestId, err: describe(error) }, "unhandled error");
-  return errorResponse(
-    new DomainError("internal_error", "An unexpected error occurred; contact support with the request id"),
-    requestId,
-    { "request-id": requestId },
-  );
+  if (known.status === 401) {
+    headers["www-authenticate"] =
+      known.code === "missing_api_key" ? 'Bearer realm="authpi"' : 'Bearer realm="authpi", error="invalid_token"';
+  }
+  // The unread rest of an oversized body would poison a kept-alive connection.
+  if (known.code === "body_too_large") headers.connection = "close";
+  return { status: known.status, body: JSON.stringify(errorBody(known, requestId)), headers };
 }
 
 function describe(error: unknown): Record<string, unknown> {
