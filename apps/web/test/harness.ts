@@ -4,6 +4,7 @@ import { type Clock, createRateLimiter, type RateLimiter } from "@authpi/server"
 import { type ServiceHarness, serviceHarness, type TestAccount } from "@authpi/server/testing";
 import { getRequestListener } from "@hono/node-server";
 import { createRestHandler, type Logger } from "../src/rest/handler.ts";
+import { createResponseValidator, type ResponseValidator } from "./openapi-validator.ts";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -29,17 +30,23 @@ export interface ApiHarness extends ServiceHarness {
   logLines: string[];
 }
 
+/** Built once per test file: every harness checks its responses against the OpenAPI document. */
+const defaultValidator = createResponseValidator();
+
 /**
  * The REST adapter on a real HTTP server (port 0) over the run's real database,
- * with a fresh account and API key.
+ * with a fresh account and API key. Every response it receives is checked against
+ * the OpenAPI document (`validator`; see openapi-validator.ts).
  */
 export async function apiHarness(
   options: {
     clock?: Clock;
+    validator?: ResponseValidator;
     /** Defaults to one so generous that no other test meets a 429. */
     rateLimiter?: RateLimiter;
   } = {},
 ): Promise<ApiHarness> {
+  const validator = options.validator ?? defaultValidator;
   const harness = serviceHarness(options);
   const account = await harness.newAccount();
   const logLines: string[] = [];
@@ -66,6 +73,7 @@ export async function apiHarness(
     }
     const response = await fetch(url, { method, headers, body });
     const text = await response.text();
+    validator.assert({ method, url, status: response.status, headers: response.headers, text });
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;

@@ -3,6 +3,7 @@ export * from "./auth-method/rules.ts";
 export * from "./auth-method/schema.ts";
 export * from "./auth-method/secrets.ts";
 export * from "./admin/schema.ts";
+export * from "./api-error.ts";
 export * from "./api-key/schema.ts";
 export * from "./common.ts";
 export * from "./errors.ts";

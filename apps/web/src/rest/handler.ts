@@ -12,6 +12,7 @@ import {
 import { authMethodRoutes } from "./auth-method-routes.ts";
 import { readLimited } from "./body.ts";
 import { issuerRoutes } from "./issuer-routes.ts";
+import { openapiRoute } from "./openapi-route.ts";
 import { errorBody } from "./respond.ts";
 import { createRouter, type Route, type RouteContext, type RouteResult } from "./router.ts";
 
@@ -32,7 +33,7 @@ export interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string | undefined } };
 }
 
-export const routes: Route[] = [...issuerRoutes, ...authMethodRoutes];
+export const routes: Route[] = [...issuerRoutes, ...authMethodRoutes, openapiRoute];
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const IDEMPOTENT_METHODS = new Set(["POST", "PATCH"]);
