@@ -1,11 +1,13 @@
 import { apiKeysRouter } from "./routers/api-keys.ts";
 import { authRouter } from "./routers/auth.ts";
+import { authMethodsRouter } from "./routers/auth-methods.ts";
 import { issuersRouter } from "./routers/issuers.ts";
 import { router } from "./trpc.ts";
 
 export const appRouter = router({
   auth: authRouter,
   issuers: issuersRouter,
+  authMethods: authMethodsRouter,
   apiKeys: apiKeysRouter,
 });
 
