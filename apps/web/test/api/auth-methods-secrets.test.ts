@@ -1,0 +1,259 @@
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { promisify } from "node:util";
+import { createDb } from "@authpi/db";
+import { AUTH_METHODS, exampleAuthMethodBody } from "@authpi/domain";
+import { createServices, generateKeyEntry, loadEnv, parseKeys } from "@authpi/server";
+import { testEncryptionKeyEntry } from "@authpi/server/testing";
+import { provisionTestDatabase } from "@authpi/server/testing/database";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import type { ApiHarness, ApiResponse } from "../harness.ts";
+import { authMethodHarness, newIssuer } from "./auth-method-fixtures.ts";
+
+const run = promisify(execFile);
+const REPO_ROOT = path.resolve(import.meta.dirname, "../../../..");
+const CLI = path.join(REPO_ROOT, "packages/server/src/cli.ts");
+
+/** Environment for a child process: the parent's, minus any encryption key it may carry. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { AUTHPI_ENCRYPTION_KEYS: _a, AUTHPI_ENCRYPTION_KEY: _b, ...rest } = process.env;
+  return { ...rest, ...extra };
+}
+
+const FEDERATED = ["oauth2", "oidc", "apple", "github", "oauth2_manual"] as const;
+
+/** A create body whose secret settings carry a unique, recognisable value. */
+function withSecret(method: (typeof FEDERATED)[number], secret: string, name: string = method) {
+  const body = exampleAuthMethodBody(method, name);
+  const settings = { ...(body.settings as Record<string, unknown>) };
+  for (const key of AUTH_METHODS[method].secretKeys) {
+    settings[key] =
+      key === "private_key"
+        ? `-----BEGIN PRIVATE KEY-----\n${Buffer.from(secret).toString("base64")}\n${secret}AAAA\n-----END PRIVATE KEY-----\n`
+        : secret;
+  }
+  return { ...body, settings };
+}
+
+describe("secrets never leave: responses, logs, database", () => {
+  let api: ApiHarness;
+  let issuer: string;
+  const secrets = new Map<string, string>();
+  const responses: ApiResponse[] = [];
+
+  beforeAll(async () => {
+    api = await authMethodHarness();
+    issuer = await newIssuer(api, "Secrets");
+    for (const method of FEDERATED) secrets.set(method, `PLAINTEXT${randomBytes(12).toString("hex")}`);
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  async function call(method: string, path: string, body?: unknown, headers?: Record<string, string>) {
+    const res = await api.request(method, path, {
+      ...(body === undefined ? {} : { body }),
+      ...(headers ? { headers } : {}),
+    });
+    responses.push(res);
+    return res;
+  }
+
+  test("create, get, list, patch, replay and every error path answer without the secret", async () => {
+    const base = `/issuers/${issuer}/auth-methods`;
+    for (const method of FEDERATED) {
+      const secret = secrets.get(method) ?? "";
+      const body = withSecret(method, secret, `Secret ${method}`);
+      const created = await call("POST", base, body, { "idempotency-key": `create-${method}` });
+      expect(created.status, created.text).toBe(201);
+      expect(created.body.secrets_set).toEqual(AUTH_METHODS[method].secretKeys);
+      const id = created.body.id as string;
+      // An idempotent replay answers the stored response.
+      await call("POST", base, body, { "idempotency-key": `create-${method}` });
+      await call("GET", `${base}/${id}`);
+      await call("GET", base);
+      expect((await call("PATCH", `${base}/${id}`, { featured: true })).status).toBe(200);
+      // Error responses with the secret in the request.
+      for (const key of AUTH_METHODS[method].secretKeys) {
+        const immutable = await call("PATCH", `${base}/${id}`, { settings: { [key]: secret } });
+        expect(immutable.body.error.code).toBe("immutable_field");
+      }
+      const duplicate = await call("POST", base, body);
+      expect(duplicate.body.error.code).toBe("name_taken");
+      const invalid = await call("POST", base, { ...body, first_factor_only: false });
+      expect(invalid.status).toBe(400);
+      const tooLong = await call("POST", base, {
+        ...body,
+        name: "Too long",
+        settings: { ...body.settings, client_id: secret.repeat(40) },
+      });
+      expect(tooLong.status).toBe(400);
+      const wrongType = await call("POST", base, { ...body, name: secret.repeat(10) });
+      expect(wrongType.status).toBe(400);
+    }
+    expect(responses.length).toBeGreaterThanOrEqual(45);
+    for (const res of responses) {
+      for (const secret of secrets.values()) {
+        expect(res.text).not.toContain(secret);
+        for (const value of res.headers.values()) expect(value).not.toContain(secret);
+      }
+    }
+  });
+
+  test("no log line carries a secret", () => {
+    expect(api.logLines.length).toBeGreaterThanOrEqual(45);
+    const log = api.logLines.join("\n");
+    for (const secret of secrets.values()) expect(log).not.toContain(secret);
+  });
+
+  test("no row of any table holds a secret's plaintext; the ciphertext names its key", async () => {
+    const tables = await api.db.$queryRaw<{ table_name: string }[]>`
+      SELECT table_name FROM information_schema.tables
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
+    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["auth_methods", "issuers"]));
+    let rows = 0;
+    for (const { table_name } of tables) {
+      const dump = await api.db.$queryRawUnsafe<{ row: string }[]>(
+        `SELECT row_to_json(t)::text AS row FROM "${table_name.replaceAll('"', '""')}" t`,
+      );
+      rows += dump.length;
+      for (const { row } of dump) {
+        for (const secret of secrets.values()) expect(row, table_name).not.toContain(secret);
+      }
+    }
+    expect(rows).toBeGreaterThan(5);
+    const stored = await api.db.authMethod.findMany({ where: { issuerId: issuer } });
+    expect(stored).toHaveLength(FEDERATED.length);
+    for (const row of stored) {
+      expect(row.secrets).toMatch(/^v1\.test\./);
+      expect(JSON.stringify(row.settings)).not.toMatch(/client_secret|private_key/);
+    }
+  });
+});
+
+describe("key rotation", () => {
+  // A database of its own: rotation re-encrypts every row, and other files' rows must keep the run's key.
+  let database: Awaited<ReturnType<typeof provisionTestDatabase>>;
+  beforeAll(async () => {
+    database = await provisionTestDatabase(loadEnv().DATABASE_URL);
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  test("after adding a key and rotating, the old key can go and every method still decrypts", async () => {
+    const db = createDb(database.url, { max: 5 });
+    try {
+      const oldEntry = generateKeyEntry();
+      const newEntry = `rotated:${randomBytes(32).toString("base64")}`;
+      const newest = `newest:${randomBytes(32).toString("base64")}`;
+      const before = createServices(db, { keyring: parseKeys(oldEntry) });
+      const { account_id: accountId } = await before.accounts.bootstrap({ password: "correct horse battery staple" });
+      const issuer = await before.issuers.create(accountId, { name: "Rotation" });
+      const plaintexts = new Map<string, string>();
+      for (const method of FEDERATED) {
+        const secret = `ROTATE${randomBytes(10).toString("hex")}`;
+        const { value } = await before.authMethods.create(accountId, issuer.value.id, withSecret(method, secret));
+        plaintexts.set(value.id, secret);
+      }
+      await before.authMethods.create(accountId, issuer.value.id, exampleAuthMethodBody("password"));
+
+      // Without the old key nothing that needs a secret works yet.
+      const onlyNew = createServices(db, { keyring: parseKeys(newEntry) });
+      const [firstId] = plaintexts.keys();
+      await expect(
+        onlyNew.authMethods.update(accountId, issuer.value.id, firstId ?? "", { featured: true }),
+      ).rejects.toThrow(/not configured/);
+
+      // The service: new key in front, rotate, then the new key alone decrypts everything.
+      const both = createServices(db, { keyring: parseKeys(`${newEntry},${oldEntry}`) });
+      expect(await both.authMethods.rotateSecrets({ batchSize: 2 })).toEqual({ checked: 5, rotated: 5 });
+      expect(await both.authMethods.rotateSecrets()).toEqual({ checked: 5, rotated: 0 });
+      const etagsBefore = new Map<string, string>();
+      for (const id of plaintexts.keys()) {
+        etagsBefore.set(id, (await onlyNew.authMethods.get(accountId, issuer.value.id, id)).etag);
+      }
+      for (const [id, secret] of plaintexts) {
+        const row = await db.authMethod.findUniqueOrThrow({ where: { id } });
+        expect(row.secrets).toMatch(/^v1\.rotated\./);
+        expect(row.secrets).not.toContain(secret);
+        const updated = await onlyNew.authMethods.update(accountId, issuer.value.id, id, { featured: true });
+        expect(updated.value.featured).toBe(true);
+        expect(updated.etag).not.toBe(etagsBefore.get(id));
+      }
+      const decrypted = await import("../../../../packages/server/src/secrets/cipher.ts");
+      for (const [id, secret] of plaintexts) {
+        const row = await db.authMethod.findUniqueOrThrow({ where: { id } });
+        const values = decrypted.decryptSecrets(parseKeys(newEntry), row.secrets, id);
+        expect(Object.values(values).join("\n")).toContain(secret);
+      }
+
+      // The CLI (`pnpm rotate-secrets`): another key in front, then only that one.
+      const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", CLI, "rotate-secrets"], {
+        cwd: REPO_ROOT,
+        env: childEnv({
+          DATABASE_URL: database.url,
+          AUTHPI_ENCRYPTION_KEYS: `${newest},${newEntry}`,
+          NODE_ENV: "test",
+        }),
+      });
+      expect(stderr).toMatch(/re-encrypted 5 of 5 auth method secret\(s\) with key 'newest'/);
+      for (const secret of plaintexts.values()) expect(stdout + stderr).not.toContain(secret);
+      const onlyNewest = createServices(db, { keyring: parseKeys(newest) });
+      for (const [id, secret] of plaintexts) {
+        const row = await db.authMethod.findUniqueOrThrow({ where: { id } });
+        expect(row.secrets).toMatch(/^v1\.newest\./);
+        const values = decrypted.decryptSecrets(parseKeys(newest), row.secrets, id);
+        expect(Object.values(values).join("\n")).toContain(secret);
+        expect(
+          (await onlyNewest.authMethods.update(accountId, issuer.value.id, id, { featured: false })).value.featured,
+        ).toBe(false);
+      }
+    } finally {
+      await db.$disconnect();
+    }
+  });
+});
+
+describe("startup without a key", () => {
+  test("in production the CLI refuses with a clear message", async () => {
+    const error = await run(process.execPath, ["--import", "tsx", CLI, "rotate-secrets"], {
+      cwd: REPO_ROOT,
+      env: childEnv({ NODE_ENV: "production", DATABASE_URL: inject("databaseUrl") }),
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(error).toMatchObject({ code: 1 });
+    expect((error as { stderr: string }).stderr).toMatch(/AUTHPI_ENCRYPTION_KEYS is not set/);
+  });
+
+  test("in production the server refuses to start with a clear message", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+      cwd: path.join(REPO_ROOT, "apps/web"),
+      env: childEnv({ NODE_ENV: "production", PORT: "3190", HOST: "127.0.0.1", DATABASE_URL: inject("databaseUrl") }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve(null);
+      }, 20_000);
+      child.once("exit", (exitCode) => {
+        clearTimeout(timer);
+        resolve(exitCode);
+      });
+    });
+    expect(code).toBe(1);
+    expect(output).toMatch(/AUTHPI_ENCRYPTION_KEYS is not set/);
+  });
+
+  test("the run's test key is what the harness uses", () => {
+    expect(testEncryptionKeyEntry()).toMatch(/^test:/);
+  });
+});
