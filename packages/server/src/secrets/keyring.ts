@@ -87,17 +87,19 @@ export function generateKeyEntry(now = new Date()): string {
 
 /**
  * The keyring the server and CLI use. From `AUTHPI_ENCRYPTION_KEYS` (or
- * `AUTHPI_ENCRYPTION_KEY`) when set; in production without either it refuses
- * to start. Elsewhere a key is generated once into `<AUTHPI_DATA_DIR>/encryption-key`
- * (mode 0600) and reused, so the embedded default works with nothing set up.
+ * `AUTHPI_ENCRYPTION_KEY`) when set; a production deployment (NODE_ENV=production
+ * on a DATABASE_URL server) without either refuses to start. The embedded
+ * database is a local set-up whatever NODE_ENV says (`pnpm start` runs a
+ * production build on it): there a key is generated once into
+ * `<AUTHPI_DATA_DIR>/encryption-key` (mode 0600) beside the data it protects.
  */
 export async function loadKeyring(
-  env: Pick<Env, "NODE_ENV" | "AUTHPI_DATA_DIR" | "AUTHPI_ENCRYPTION_KEYS" | "AUTHPI_ENCRYPTION_KEY">,
+  env: Pick<Env, "NODE_ENV" | "DATABASE_URL" | "AUTHPI_DATA_DIR" | "AUTHPI_ENCRYPTION_KEYS" | "AUTHPI_ENCRYPTION_KEY">,
   options: { log?: (line: string) => void } = {},
 ): Promise<Keyring> {
   if (env.AUTHPI_ENCRYPTION_KEYS) return parseKeys(env.AUTHPI_ENCRYPTION_KEYS);
   if (env.AUTHPI_ENCRYPTION_KEY) return parseKeys(env.AUTHPI_ENCRYPTION_KEY, "AUTHPI_ENCRYPTION_KEY");
-  if (env.NODE_ENV === "production") {
+  if (env.NODE_ENV === "production" && env.DATABASE_URL) {
     throw new KeyringError(
       "AUTHPI_ENCRYPTION_KEYS is not set. In production AuthPI refuses to start without an encryption key " +
         "for auth method secrets. Set AUTHPI_ENCRYPTION_KEYS=<kid>:<base64 of 32 random bytes>, e.g. " +

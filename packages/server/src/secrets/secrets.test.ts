@@ -96,11 +96,17 @@ describe("loadKeyring", () => {
     dir = undefined;
   });
 
-  it("refuses to run in production without a configured key", async () => {
+  it("refuses to run in production on a database server without a configured key", async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "authpi-keys-"));
-    await expect(loadKeyring({ NODE_ENV: "production", AUTHPI_DATA_DIR: dir })).rejects.toThrow(
-      /AUTHPI_ENCRYPTION_KEYS is not set/,
-    );
+    await expect(
+      loadKeyring({ NODE_ENV: "production", DATABASE_URL: "postgresql://db.internal/authpi", AUTHPI_DATA_DIR: dir }),
+    ).rejects.toThrow(/AUTHPI_ENCRYPTION_KEYS is not set/);
+  });
+
+  it("a production build on the embedded database keeps its key in the data folder", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "authpi-keys-"));
+    const keyring = await loadKeyring({ NODE_ENV: "production", AUTHPI_DATA_DIR: dir });
+    expect(keyring.ids).toHaveLength(1);
   });
 
   it("uses AUTHPI_ENCRYPTION_KEYS, then AUTHPI_ENCRYPTION_KEY", async () => {
