@@ -64,13 +64,15 @@ const IfNoneMatchHeader = z.object({
 // ---- response headers --------------------------------------------------------------------
 
 const RequestIdHeader = z.string().describe("The request's id (`req_` + ULID); error bodies repeat it.");
-// TODO(issue 4): required once the rate limiter sets them on every response.
-const RateLimitHeaders = {
-  "RateLimit-Policy": z
-    .string()
-    .optional()
-    .describe('The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`.'),
-  RateLimit: z.string().optional().describe('The remaining budget, e.g. `"default";r=137;t=1`.'),
+const RateLimitPolicyHeader = z
+  .string()
+  .describe('The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`.');
+const RateLimitHeader = z.string().describe('The remaining budget, e.g. `"default";r=137;t=1`.');
+const RateLimitHeaders = { "RateLimit-Policy": RateLimitPolicyHeader, RateLimit: RateLimitHeader };
+/** Before an API key is known (401) or when the database is down, there is no bucket to report. */
+const OptionalRateLimitHeaders = {
+  "RateLimit-Policy": RateLimitPolicyHeader.optional(),
+  RateLimit: RateLimitHeader.optional(),
 };
 const EtagHeader = z.string().describe("The resource's strong ETag; changes on every modification.");
 
@@ -97,7 +99,10 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 function errorResponse(status: number) {
   const description = ERROR_DESCRIPTIONS[status];
   if (!description) throw new Error(`no description for ${status}`);
-  const headers: Record<string, z.ZodType> = { ...commonHeaders };
+  const headers: Record<string, z.ZodType> =
+    status === 401 || status === 500 || status === 503
+      ? { "Request-Id": RequestIdHeader, ...OptionalRateLimitHeaders }
+      : { ...commonHeaders };
   if (status === 401) {
     headers["WWW-Authenticate"] = z.string().describe('`Bearer realm="authpi"`, with `error` for a bad key.');
   }

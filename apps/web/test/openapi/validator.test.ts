@@ -7,13 +7,15 @@ const validator = createResponseValidator();
 const ISSUER_URL =
   "http://127.0.0.1/v1/accounts/acct_01JDQ3S4V6W8X9Y0Z1A2B3C4D5/issuers/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0";
 
+const RATE_LIMIT = { "ratelimit-policy": '"default";q=200;w=1', ratelimit: '"default";r=199;t=1' };
+
 function recorded(overrides: Partial<RecordedResponse> & { body?: unknown }): RecordedResponse {
   const { body, ...rest } = overrides;
   return {
     method: "GET",
     url: ISSUER_URL,
     status: 200,
-    headers: new Headers({ "content-type": "application/json", "request-id": "req_1", etag: '"v1"' }),
+    headers: new Headers({ ...RATE_LIMIT, "content-type": "application/json", "request-id": "req_1", etag: '"v1"' }),
     text: body === undefined ? "" : JSON.stringify(body),
     ...rest,
   };
@@ -46,7 +48,7 @@ describe("the response validator", () => {
   });
 
   test("refuses a response without a required header", () => {
-    const headers = new Headers({ "content-type": "application/json", etag: '"v1"' });
+    const headers = new Headers({ ...RATE_LIMIT, "content-type": "application/json", etag: '"v1"' });
     expect(validator.check(recorded({ headers, body: issuer }))).toEqual([
       expect.stringMatching(/required header Request-Id is missing/),
     ]);

@@ -1629,9 +1629,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1699,9 +1699,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1713,9 +1713,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -1731,9 +1729,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1746,9 +1744,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -1762,9 +1760,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -1777,9 +1773,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -1826,9 +1820,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description The resource's strong ETag; changes on every modification. */
                     ETag: string;
                     /** @description Present when this is the stored response of an earlier request with the same Idempotency-Key. */
@@ -1893,9 +1887,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1907,9 +1901,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -1925,9 +1917,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1940,9 +1932,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1955,9 +1947,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1970,9 +1962,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1985,9 +1977,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2000,9 +1992,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -2016,9 +2008,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -2031,9 +2021,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -2068,9 +2056,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description The resource's strong ETag; changes on every modification. */
                     ETag: string;
                     [name: string]: unknown;
@@ -2133,9 +2121,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description The resource's strong ETag; changes on every modification. */
                     ETag: string;
                     [name: string]: unknown;
@@ -2148,9 +2136,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2162,9 +2150,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -2180,9 +2166,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2195,9 +2181,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2210,9 +2196,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2225,9 +2211,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2240,9 +2226,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2255,9 +2241,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -2271,9 +2257,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -2286,9 +2270,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -2323,9 +2305,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2336,9 +2318,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2350,9 +2332,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -2368,9 +2348,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2383,9 +2363,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2398,9 +2378,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2413,9 +2393,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -2429,9 +2409,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -2444,9 +2422,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -2497,9 +2473,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description The resource's strong ETag; changes on every modification. */
                     ETag: string;
                     /** @description Present when this is the stored response of an earlier request with the same Idempotency-Key. */
@@ -2564,9 +2540,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2578,9 +2554,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -2596,9 +2570,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2611,9 +2585,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2626,9 +2600,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2641,9 +2615,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2656,9 +2630,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2671,9 +2645,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2686,9 +2660,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2701,9 +2675,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -2717,9 +2691,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -2732,9 +2704,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -2766,9 +2736,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2814,9 +2784,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -2832,9 +2800,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2847,9 +2815,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2862,9 +2830,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -2878,9 +2846,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -2893,9 +2859,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -2946,9 +2910,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description The resource's strong ETag; changes on every modification. */
                     ETag: string;
                     /** @description Present when this is the stored response of an earlier request with the same Idempotency-Key. */
@@ -2992,9 +2956,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3006,9 +2970,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -3024,9 +2986,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3039,9 +3001,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3054,9 +3016,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3069,9 +3031,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3084,9 +3046,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3099,9 +3061,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3114,9 +3076,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3130,9 +3092,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -3145,9 +3105,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -3184,9 +3142,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description The resource's strong ETag; changes on every modification. */
                     ETag: string;
                     [name: string]: unknown;
@@ -3228,9 +3186,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description The resource's strong ETag; changes on every modification. */
                     ETag: string;
                     [name: string]: unknown;
@@ -3242,9 +3200,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -3260,9 +3216,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3275,9 +3231,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3290,9 +3246,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3306,9 +3262,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -3321,9 +3275,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -3360,9 +3312,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3373,9 +3325,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3387,9 +3339,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -3405,9 +3355,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3420,9 +3370,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3435,9 +3385,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3450,9 +3400,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3466,9 +3416,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -3481,9 +3429,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
@@ -3537,9 +3483,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description The resource's strong ETag; changes on every modification. */
                     ETag: string;
                     /** @description Present when this is the stored response of an earlier request with the same Idempotency-Key. */
@@ -3583,9 +3529,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3597,9 +3543,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
                     "WWW-Authenticate": string;
@@ -3615,9 +3559,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3630,9 +3574,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3645,9 +3589,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3660,9 +3604,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3675,9 +3619,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3690,9 +3634,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3705,9 +3649,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3720,9 +3664,9 @@ export interface operations {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
                     /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
                     [name: string]: unknown;
@@ -3736,9 +3680,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     [name: string]: unknown;
                 };
@@ -3751,9 +3693,7 @@ export interface operations {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
-                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
                     "RateLimit-Policy"?: string;
-                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit?: string;
                     /** @description Seconds to wait before retrying. */
                     "Retry-After": string;
