@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createDb } from "@authpi/db";
@@ -23,17 +23,23 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 const FEDERATED = ["oauth2", "oidc", "apple", "github", "oauth2_manual"] as const;
 
-/** A create body whose secret settings carry a unique, recognisable value. */
-function withSecret(method: (typeof FEDERATED)[number], secret: string, name: string = method) {
+/**
+ * A create body whose secret settings carry a unique, recognisable value, and
+ * that value as it can be searched for in JSON text (`needle`): for Apple a
+ * fresh P-256 key, found by one of its base64 lines (JSON escapes the newlines).
+ */
+function withSecret(method: (typeof FEDERATED)[number], name: string = method) {
   const body = exampleAuthMethodBody(method, name);
   const settings = { ...(body.settings as Record<string, unknown>) };
-  for (const key of AUTH_METHODS[method].secretKeys) {
-    settings[key] =
-      key === "private_key"
-        ? `-----BEGIN PRIVATE KEY-----\n${Buffer.from(secret).toString("base64")}\n${secret}AAAA\n-----END PRIVATE KEY-----\n`
-        : secret;
+  if (method === "apple") {
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    settings.private_key = pem;
+    return { body: { ...body, settings }, secret: pem, needle: pem.split("\n")[2] ?? "" };
   }
-  return { ...body, settings };
+  const secret = `PLAINTEXT${randomBytes(12).toString("hex")}`;
+  settings.client_secret = secret;
+  return { body: { ...body, settings }, secret, needle: secret };
 }
 
 describe("secrets never leave: responses, logs, database", () => {
@@ -45,7 +51,6 @@ describe("secrets never leave: responses, logs, database", () => {
   beforeAll(async () => {
     api = await authMethodHarness();
     issuer = await newIssuer(api, "Secrets");
-    for (const method of FEDERATED) secrets.set(method, `PLAINTEXT${randomBytes(12).toString("hex")}`);
   });
   afterAll(async () => {
     await api.close();
@@ -63,8 +68,8 @@ describe("secrets never leave: responses, logs, database", () => {
   test("create, get, list, patch, replay and every error path answer without the secret", async () => {
     const base = `/issuers/${issuer}/auth-methods`;
     for (const method of FEDERATED) {
-      const secret = secrets.get(method) ?? "";
-      const body = withSecret(method, secret, `Secret ${method}`);
+      const { body, secret, needle } = withSecret(method, `Secret ${method}`);
+      secrets.set(method, needle);
       const created = await call("POST", base, body, { "idempotency-key": `create-${method}` });
       expect(created.status, created.text).toBe(201);
       expect(created.body.secrets_set).toEqual(AUTH_METHODS[method].secretKeys);
@@ -86,10 +91,10 @@ describe("secrets never leave: responses, logs, database", () => {
       const tooLong = await call("POST", base, {
         ...body,
         name: "Too long",
-        settings: { ...body.settings, client_id: secret.repeat(40) },
+        settings: { ...body.settings, client_id: needle.repeat(40) },
       });
       expect(tooLong.status).toBe(400);
-      const wrongType = await call("POST", base, { ...body, name: secret.repeat(10) });
+      const wrongType = await call("POST", base, { ...body, name: needle.repeat(10) });
       expect(wrongType.status).toBe(400);
     }
     expect(responses.length).toBeGreaterThanOrEqual(45);
@@ -153,9 +158,9 @@ describe("key rotation", () => {
       const issuer = await before.issuers.create(accountId, { name: "Rotation" });
       const plaintexts = new Map<string, string>();
       for (const method of FEDERATED) {
-        const secret = `ROTATE${randomBytes(10).toString("hex")}`;
-        const { value } = await before.authMethods.create(accountId, issuer.value.id, withSecret(method, secret));
-        plaintexts.set(value.id, secret);
+        const { body, needle } = withSecret(method);
+        const { value } = await before.authMethods.create(accountId, issuer.value.id, body);
+        plaintexts.set(value.id, needle);
       }
       await before.authMethods.create(accountId, issuer.value.id, exampleAuthMethodBody("password"));
 

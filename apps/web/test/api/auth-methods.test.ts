@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { AUTH_METHOD_TYPES, AUTH_METHODS, type AuthMethodType, exampleAuthMethodBody } from "@authpi/domain";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ApiHarness } from "../harness.ts";
@@ -197,6 +198,30 @@ describe("validation: 400 naming the field", () => {
       {
         ...exampleAuthMethodBody("apple"),
         settings: { ...settingsOf(exampleAuthMethodBody("apple")), private_key: "MIGTAgEAMBMGByqGSM49" },
+      },
+      "settings.private_key",
+    ],
+    [
+      "an Apple PEM whose body is not a key",
+      {
+        ...exampleAuthMethodBody("apple"),
+        settings: {
+          ...settingsOf(exampleAuthMethodBody("apple")),
+          private_key: "-----BEGIN PRIVATE KEY-----\nAAAAAAAA\n-----END PRIVATE KEY-----\n",
+        },
+      },
+      "settings.private_key",
+    ],
+    [
+      "an Apple key that is not EC P-256",
+      {
+        ...exampleAuthMethodBody("apple"),
+        settings: {
+          ...settingsOf(exampleAuthMethodBody("apple")),
+          private_key: generateKeyPairSync("ec", { namedCurve: "secp384r1" })
+            .privateKey.export({ type: "pkcs8", format: "pem" })
+            .toString(),
+        },
       },
       "settings.private_key",
     ],

@@ -1,13 +1,16 @@
 import type { AuthMethodType } from "./schema.ts";
 
 /**
- * A valid create body per method type, with made-up credentials. Tests and
- * the admin UI's "example" buttons use these; the secrets are not real.
+ * A valid create body per method type, with made-up credentials. Tests, the
+ * OpenAPI examples and the admin UI's "example" buttons use these.
  */
+
+/** A throw-away EC P-256 key made for examples and tests only; it signs nothing anywhere. */
 export const APPLE_TEST_PRIVATE_KEY = [
   "-----BEGIN PRIVATE KEY-----",
-  "MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQgexampleexampleexampl",
-  "eexampleexampleexampleexampleexampleexamplexampleexampleexampleAAAA",
+  "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgrvbcwMqm6W2sJiHK",
+  "HAaVdTPwdbjCFf+hcqVSp3yQ2yGhRANCAATPhB1MdMDro+hPm0lzNqkXpjrrxxwb",
+  "zf+E4tnmyl8xvrGz5LfxU6ZSJk6sUiFB7C7wTiXR2w0lCDl3AH6NKZoT",
   "-----END PRIVATE KEY-----",
   "",
 ].join("\n");

@@ -21,6 +21,7 @@ import type { Versioned, WriteOptions } from "../issuers/service.ts";
 import { ciphertextKeyId, decryptSecrets, encryptSecrets } from "../secrets/cipher.ts";
 import type { Keyring } from "../secrets/keyring.ts";
 import { uniqueViolationIndex } from "../unique-violation.ts";
+import { assertApplePrivateKey } from "./apple-key.ts";
 import {
   AUTH_METHOD_INDEXES,
   type AuthMethodRow,
@@ -151,6 +152,7 @@ export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Key
     async create(accountId: string, issuerId: string, input: unknown): Promise<Versioned<AuthMethod>> {
       const issuer = await loadIssuer(accountId, issuerId);
       const config = authMethodConfigForCreate(input, { issuerName: issuer.name });
+      assertApplePrivateKey(config);
       const definition = authMethodDefinition(config.method);
       const id = newId("authMethod", clock().getTime());
       const createdAt = idTimestamp(id);
