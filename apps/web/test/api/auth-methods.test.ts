@@ -21,6 +21,23 @@ function settingsOf(body: Record<string, unknown>): Record<string, unknown> {
   return { ...(body.settings as Record<string, unknown>) };
 }
 
+/** A settings merge patch per type that changes something mutable (Apple has no mutable settings). */
+const SETTINGS_PATCH: Record<AuthMethodType, Record<string, unknown>> = {
+  oauth2: { scopes: ["email"] },
+  oidc: { scopes: ["openid"] },
+  apple: {},
+  github: { enterprise_url: "https://github.example.com" },
+  oauth2_manual: { pkce: false },
+  password: { min_length: 16, require_symbol: true },
+  temporary_password: { length: 20 },
+  email_link: { ttl_seconds: 600 },
+  email_otp: { code_length: 8 },
+  sms_otp: { max_attempts: 3 },
+  passkey: { user_verification: "required", rp_name: "Example" },
+  totp: { digits: 8, algorithm: "SHA256" },
+  backup_codes: { count: 12 },
+};
+
 describe("each of the 13 types over HTTP: create, get, list, patch, delete", () => {
   test.each(AUTH_METHOD_TYPES)("%s", async (method: AuthMethodType) => {
     const definition = AUTH_METHODS[method];
@@ -56,11 +73,12 @@ describe("each of the 13 types over HTTP: create, get, list, patch, delete", () 
     expect(listed.body.data).toContainEqual(created.body);
 
     const patched = await api.request("PATCH", `${base()}/${id}`, {
-      body: { featured: true, enabled_signup: false, name: `Renamed ${method}` },
+      body: { featured: true, enabled_signup: false, name: `Renamed ${method}`, settings: SETTINGS_PATCH[method] },
     });
     expect(patched.status, patched.text).toBe(200);
     expect(patched.body).toMatchObject({ featured: true, enabled_signup: false, name: `Renamed ${method}` });
-    expect(patched.body.settings).toEqual(created.body.settings);
+    expect(patched.body.settings).toEqual({ ...created.body.settings, ...SETTINGS_PATCH[method] });
+    expect((await api.request("GET", `${base()}/${id}`)).body).toEqual(patched.body);
     expect(patched.body.secrets_set).toEqual(definition.secretKeys);
     expect(patched.headers.get("etag")).not.toBe(created.headers.get("etag"));
 

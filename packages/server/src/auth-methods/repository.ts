@@ -5,6 +5,7 @@ import {
   AuthMethod as AuthMethodSchema,
   authMethodDefinition,
   isAuthMethodType,
+  joinSecrets,
   toTimestamp,
 } from "@authpi/domain";
 
@@ -55,7 +56,7 @@ export function toConfig(row: AuthMethodRow, secrets: Record<string, string>): A
     enabled_signup: row.enabledSignup,
     featured: row.featured,
     first_factor_only: row.firstFactorOnly,
-    settings: { ...(row.settings as Record<string, unknown>), ...secrets },
+    settings: joinSecrets(row.settings as Record<string, unknown>, secrets),
   } as AuthMethodConfig;
 }
 
