@@ -116,20 +116,20 @@ export interface components {
              * @description A description for the resource. Markdown supported.
              * @default null
              */
-            description: string | null;
+            description?: string | null;
             /**
              * @description Public links shown on the sign-in pages; each null or an https URL.
              * @default {}
              */
-            links: {
+            links?: {
                 /** @default null */
-                homepage: string | null;
+                homepage?: string | null;
                 /** @default null */
-                privacy_policy: string | null;
+                privacy_policy?: string | null;
                 /** @default null */
-                terms_of_service: string | null;
+                terms_of_service?: string | null;
                 /** @default null */
-                support: string | null;
+                support?: string | null;
             };
             /**
              * @description OAuth scopes clients of this issuer may request.
@@ -139,72 +139,72 @@ export interface components {
              *       "email"
              *     ]
              */
-            available_scopes: string[];
+            available_scopes?: string[];
             /**
              * @default active
              * @enum {string}
              */
-            status: "active" | "disabled" | "suspended" | "deleted";
+            status?: "active" | "disabled" | "suspended" | "deleted";
             /**
              * @description Signup, session, MFA and branding settings; always returned complete.
              * @default {}
              */
-            settings: {
+            settings?: {
                 /** @default {} */
-                signup: {
+                signup?: {
                     /**
                      * @description Who may create an account.
                      * @default open
                      * @enum {string}
                      */
-                    mode: "open" | "invite_only" | "closed";
+                    mode?: "open" | "invite_only" | "closed";
                     /**
                      * @description When not empty, only emails of these domains may sign up.
                      * @default []
                      */
-                    allowed_email_domains: string[];
+                    allowed_email_domains?: string[];
                     /** @default true */
-                    require_email_verification: boolean;
+                    require_email_verification?: boolean;
                 };
                 /** @default {} */
-                session: {
+                session?: {
                     /** @default 1209600 */
-                    lifetime_seconds: number;
+                    lifetime_seconds?: number;
                     /**
                      * @description Null for no idle timeout; otherwise at most lifetime_seconds.
                      * @default 86400
                      */
-                    idle_timeout_seconds: number | null;
+                    idle_timeout_seconds?: number | null;
                     /** @default true */
-                    refresh_token_rotation: boolean;
+                    refresh_token_rotation?: boolean;
                     /** @default true */
-                    refresh_token_reuse_detection: boolean;
+                    refresh_token_reuse_detection?: boolean;
                 };
                 /** @default {} */
-                mfa: {
+                mfa?: {
                     /**
                      * @default optional
                      * @enum {string}
                      */
-                    policy: "off" | "optional" | "required";
+                    policy?: "off" | "optional" | "required";
                     /** @default 30 */
-                    remember_device_days: number;
+                    remember_device_days?: number;
                 };
                 /** @default {} */
-                branding: {
+                branding?: {
                     /** @default null */
-                    display_name: string | null;
+                    display_name?: string | null;
                     /** @default null */
-                    logo_url: string | null;
+                    logo_url?: string | null;
                     /** @default null */
-                    primary_color: string | null;
+                    primary_color?: string | null;
                 };
             };
             /**
              * @description Up to 50 string key-value pairs for your own use (keys ≤ 40 chars, values ≤ 500).
              * @default {}
              */
-            metadata: {
+            metadata?: {
                 [key: string]: string;
             };
         };
@@ -238,17 +238,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -275,7 +275,7 @@ export interface components {
                  * @description Scopes to request; empty means the provider's defaults.
                  * @default []
                  */
-                scopes: string[];
+                scopes?: string[];
             };
         };
         CreateOidcAuthMethod: {
@@ -285,17 +285,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -321,7 +321,7 @@ export interface components {
                  *       "email"
                  *     ]
                  */
-                scopes: string[];
+                scopes?: string[];
             };
         };
         CreateAppleAuthMethod: {
@@ -331,17 +331,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -370,17 +370,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -403,12 +403,12 @@ export interface components {
                  *       "user:email"
                  *     ]
                  */
-                scopes: string[];
+                scopes?: string[];
                 /**
                  * @description The GitHub Enterprise Server URL; null for github.com.
                  * @default null
                  */
-                enterprise_url: string | null;
+                enterprise_url?: string | null;
             };
         };
         CreateOAuth2ManualAuthMethod: {
@@ -418,17 +418,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -448,7 +448,7 @@ export interface components {
                  * @description The provider's userinfo endpoint, if any.
                  * @default null
                  */
-                userinfo_url: string | null;
+                userinfo_url?: string | null;
                 /** @description The OAuth client ID issued by the provider. */
                 client_id: string;
                 /** @description The OAuth client secret. Write-only: never returned, encrypted at rest. */
@@ -457,12 +457,12 @@ export interface components {
                  * @description Scopes to request.
                  * @default []
                  */
-                scopes: string[];
+                scopes?: string[];
                 /**
                  * @description Whether to use PKCE (S256).
                  * @default true
                  */
-                pkce: boolean;
+                pkce?: boolean;
             };
         };
         CreatePasswordAuthMethod: {
@@ -472,17 +472,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -499,25 +499,25 @@ export interface components {
                  * @description Minimum password length (8-128).
                  * @default 12
                  */
-                min_length: number;
+                min_length?: number;
                 /** @default false */
-                require_uppercase: boolean;
+                require_uppercase?: boolean;
                 /** @default false */
-                require_lowercase: boolean;
+                require_lowercase?: boolean;
                 /** @default false */
-                require_digit: boolean;
+                require_digit?: boolean;
                 /** @default false */
-                require_symbol: boolean;
+                require_symbol?: boolean;
                 /**
                  * @description Reject passwords known from breaches.
                  * @default true
                  */
-                check_breached: boolean;
+                check_breached?: boolean;
                 /**
                  * @description How many previous passwords may not be reused (0-24).
                  * @default 0
                  */
-                history_count: number;
+                history_count?: number;
             };
         };
         CreateTemporaryPasswordAuthMethod: {
@@ -527,17 +527,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -549,17 +549,17 @@ export interface components {
              */
             first_factor_only: true;
             /** @default {} */
-            settings: {
+            settings?: {
                 /**
                  * @description Validity (300-604800 s).
                  * @default 86400
                  */
-                ttl_seconds: number;
+                ttl_seconds?: number;
                 /**
                  * @description Generated password length (12-64).
                  * @default 16
                  */
-                length: number;
+                length?: number;
             };
         };
         CreateEmailLinkAuthMethod: {
@@ -569,17 +569,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -596,7 +596,7 @@ export interface components {
                  * @description Link validity (60-86400 s).
                  * @default 900
                  */
-                ttl_seconds: number;
+                ttl_seconds?: number;
             };
         };
         CreateEmailOtpAuthMethod: {
@@ -606,17 +606,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -628,22 +628,22 @@ export interface components {
              */
             first_factor_only: true;
             /** @default {} */
-            settings: {
+            settings?: {
                 /**
                  * @description Digits per code (4-10).
                  * @default 6
                  */
-                code_length: number;
+                code_length?: number;
                 /**
                  * @description Code validity (60-3600 s).
                  * @default 600
                  */
-                ttl_seconds: number;
+                ttl_seconds?: number;
                 /**
                  * @description Wrong codes allowed before a new one (1-10).
                  * @default 5
                  */
-                max_attempts: number;
+                max_attempts?: number;
             };
         };
         CreateSmsOtpAuthMethod: {
@@ -653,17 +653,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -675,22 +675,22 @@ export interface components {
              */
             first_factor_only: true;
             /** @default {} */
-            settings: {
+            settings?: {
                 /**
                  * @description Digits per code (4-10).
                  * @default 6
                  */
-                code_length: number;
+                code_length?: number;
                 /**
                  * @description Code validity (60-3600 s).
                  * @default 600
                  */
-                ttl_seconds: number;
+                ttl_seconds?: number;
                 /**
                  * @description Wrong codes allowed before a new one (1-10).
                  * @default 5
                  */
-                max_attempts: number;
+                max_attempts?: number;
             };
         };
         CreatePasskeyAuthMethod: {
@@ -700,17 +700,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -727,14 +727,14 @@ export interface components {
                  * @default preferred
                  * @enum {string}
                  */
-                user_verification: "required" | "preferred" | "discouraged";
+                user_verification?: "required" | "preferred" | "discouraged";
                 /**
                  * @default none
                  * @enum {string}
                  */
-                attestation: "none" | "indirect" | "direct";
+                attestation?: "none" | "indirect" | "direct";
                 /** @default null */
-                authenticator_attachment: ("platform" | "cross-platform") | null;
+                authenticator_attachment?: ("platform" | "cross-platform") | null;
             };
         };
         CreateTotpAuthMethod: {
@@ -744,17 +744,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -766,22 +766,22 @@ export interface components {
              */
             first_factor_only: false;
             /** @default {} */
-            settings: {
+            settings?: {
                 /**
                  * @description Digits per code (6 or 8).
                  * @default 6
                  */
-                digits: 6 | 8;
+                digits?: 6 | 8;
                 /**
                  * @description Code period (30 or 60 s).
                  * @default 30
                  */
-                period_seconds: 30 | 60;
+                period_seconds?: 30 | 60;
                 /**
                  * @default SHA1
                  * @enum {string}
                  */
-                algorithm: "SHA1" | "SHA256" | "SHA512";
+                algorithm?: "SHA1" | "SHA256" | "SHA512";
             };
         };
         CreateBackupCodesAuthMethod: {
@@ -791,17 +791,17 @@ export interface components {
              * @description Whether users may sign in with this method.
              * @default true
              */
-            enabled_login: boolean;
+            enabled_login?: boolean;
             /**
              * @description Whether new users may sign up with this method.
              * @default true
              */
-            enabled_signup: boolean;
+            enabled_signup?: boolean;
             /**
              * @description Whether the sign-in page highlights this method.
              * @default false
              */
-            featured: boolean;
+            featured?: boolean;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -813,17 +813,17 @@ export interface components {
              */
             first_factor_only: false;
             /** @default {} */
-            settings: {
+            settings?: {
                 /**
                  * @description Codes per set (5-20).
                  * @default 10
                  */
-                count: number;
+                count?: number;
                 /**
                  * @description Characters per code (8-16).
                  * @default 10
                  */
-                length: number;
+                length?: number;
             };
         };
         UpdateAuthMethodRequest: {
