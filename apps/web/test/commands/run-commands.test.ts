@@ -1,0 +1,180 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+/**
+ * The README's promises, run as a user would: its quick-start command on the
+ * embedded database, `pnpm dev`, the CLI while the server runs and while it
+ * does not, and its curl examples verbatim. DATABASE_URL is removed so the
+ * embedded path is what runs, in a throw-away data folder and port.
+ */
+const REPO = path.resolve(import.meta.dirname, "../../../..");
+const run = promisify(execFile);
+
+let dataDir: string;
+type Env = NodeJS.ProcessEnv;
+let env: Env;
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function start(command: string, extraEnv: Record<string, string> = {}): ChildProcess {
+  const child = spawn("bash", ["-c", command], {
+    cwd: REPO,
+    env: { ...env, ...extraEnv },
+    detached: true, // its own process group, so the whole tree (pnpm → tsx → node) can be stopped
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  Object.defineProperty(child, "output", { get: () => output });
+  children.push(child);
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  process.kill(-child.pid, "SIGTERM");
+  await exited;
+}
+
+async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`exited with ${child.exitCode}: ${(child as unknown as { output: string }).output.slice(-2000)}`);
+    }
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `${url} not up after ${timeoutMs} ms: ${(child as unknown as { output: string }).output.slice(-2000)}`,
+  );
+}
+
+async function readmeBlock(marker: string): Promise<string> {
+  const readme = await readFile(path.join(REPO, "README.md"), "utf8");
+  const match = new RegExp(`<!-- ${marker} -->\\s*\`\`\`(?:sh|bash)\\n([\\s\\S]*?)\`\`\``).exec(readme);
+  if (!match?.[1]) throw new Error(`README has no block marked ${marker}`);
+  return match[1].trim();
+}
+
+async function bootstrap(): Promise<{
+  account_id: string;
+  api_key: string;
+  admin_email: string;
+  admin_password: string;
+}> {
+  const { stdout } = await run("pnpm", ["bootstrap", "--json"], { cwd: REPO, env });
+  return JSON.parse(stdout); // JSON alone on stdout, or this throws
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "authpi-commands-"));
+  env = {
+    ...process.env,
+    AUTHPI_DATA_DIR: dataDir,
+    AUTHPI_EMBEDDED_PG_PORT: String(await freePort()),
+    // A build folder of its own, so a concurrent build (Playwright's) is not disturbed.
+    NEXT_DIST_DIR: ".next-commands-test",
+    LOG_LEVEL: "warn",
+  };
+  // The embedded database is what these commands must run on; vitest's NODE_ENV=test is not theirs.
+  delete env.DATABASE_URL;
+  delete (env as Record<string, string | undefined>).NODE_ENV;
+});
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(path.join(REPO, "apps/web/.next-commands-test"), { recursive: true, force: true });
+});
+
+describe("README commands", () => {
+  test("the quick start brings up the API on port 3000 with the embedded database; the CLI and curl examples work with it", async () => {
+    const pgPort = Number(env.AUTHPI_EMBEDDED_PG_PORT);
+    const server = start(await readmeBlock("quickstart"));
+    await waitForHttp("http://127.0.0.1:3000/healthz", server, 240_000);
+
+    // bootstrap while the server runs: same embedded database, reached through its port.
+    const operator = await bootstrap();
+    expect(operator.account_id).toMatch(/^acct_/);
+    expect(operator.api_key).toMatch(/^sk_[0-9A-Za-z]{43}$/);
+    const list = await fetch(`http://127.0.0.1:3000/v1/accounts/${operator.account_id}/issuers`, {
+      headers: { authorization: `Bearer ${operator.api_key}` },
+    });
+    expect(list.status).toBe(200);
+
+    // The README's curl examples, verbatim, in bash with errors fatal.
+    const curl = await readmeBlock("curl-examples");
+    const { stdout } = await run("bash", ["-euo", "pipefail", "-c", curl], { cwd: REPO, env });
+    expect(stdout).toContain('"object":"issuer"');
+    expect(stdout).toContain('"status":"deleted"');
+
+    const page = await fetch("http://127.0.0.1:3000/");
+    expect(page.status).toBe(200);
+
+    await stop(server);
+    // The server stops the embedded database it started on its way out.
+    await expect.poll(() => portOpen(3000), { timeout: 20_000 }).toBe(false);
+    await expect.poll(() => portOpen(pgPort), { timeout: 20_000 }).toBe(false);
+
+    // bootstrap while nothing runs: starts the embedded database itself, and stops it after.
+    const second = await bootstrap();
+    expect(second.account_id).not.toBe(operator.account_id);
+    expect(await portOpen(pgPort)).toBe(false);
+
+    const purge = await run("pnpm", ["purge"], { cwd: REPO, env });
+    expect(purge.stderr).toMatch(/purged \d+ issuer/);
+    const migrate = await run("pnpm", ["db:migrate"], { cwd: REPO, env });
+    expect(migrate.stderr).toContain("up to date");
+  }, 300_000);
+
+  test("pnpm dev serves the API and the app on PORT with the embedded database", async () => {
+    const port = await freePort();
+    const dev = start("pnpm dev", { PORT: String(port) });
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, dev, 120_000);
+    const operator = await bootstrap();
+    const created = await fetch(`http://127.0.0.1:${port}/v1/accounts/${operator.account_id}/issuers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${operator.api_key}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "From dev" }),
+    });
+    expect(created.status).toBe(201);
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    await stop(dev);
+  }, 180_000);
+});
