@@ -5,6 +5,9 @@ const config: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR ?? ".next",
   transpilePackages: ["@authpi/domain", "@authpi/trpc"],
   poweredByHeader: false,
+  // `pnpm typecheck` (tsc over the whole app, tests included) is the type gate; the
+  // build does not repeat it.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default config;
