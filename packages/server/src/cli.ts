@@ -12,6 +12,9 @@ commands:
             create an account, its owner operator and an API key
   purge     hard-delete issuers whose deletion grace period has passed
   migrate   apply pending database migrations
+  diff [--sql]
+            compare prisma/migrations with prisma/schema.prisma (exit 1 when a migration is
+            missing); --sql prints the SQL that creates the whole schema, to write one from
   rotate-secrets
             re-encrypt every auth method secret with the newest key of AUTHPI_ENCRYPTION_KEYS`;
 
@@ -85,6 +88,25 @@ async function main(argv: string[]): Promise<number> {
       await database.close();
       log("database is up to date");
       return 0;
+    }
+    case "diff": {
+      const { values } = parseArgs({ args: rest, options: { sql: { type: "boolean", default: false } } });
+      // A development tool: loaded only here, so the server never loads the schema engine.
+      const { compareMigrationsToSchema, schemaSql } = await import("@authpi/db/diff");
+      const database = await openDatabase(env, { log });
+      try {
+        if (values.sql) {
+          process.stdout.write(await schemaSql(database.url));
+          return 0;
+        }
+        const drift = await compareMigrationsToSchema(database.url);
+        for (const line of drift.missing) process.stdout.write(`missing from migrations  ${line}\n`);
+        for (const line of drift.extra) process.stdout.write(`only in migrations       ${line}\n`);
+        if (drift.missing.length === 0) log("prisma/migrations build everything prisma/schema.prisma describes");
+        return drift.missing.length === 0 ? 0 : 1;
+      } finally {
+        await database.close();
+      }
     }
     default:
       log(USAGE);
