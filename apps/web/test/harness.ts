@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { type Clock, createRateLimiter, type RateLimiter } from "@authpi/server";
 import { type ServiceHarness, serviceHarness, type TestAccount } from "@authpi/server/testing";
 import { getRequestListener } from "@hono/node-server";
-import { createRestHandler, type Logger } from "../src/rest/handler.ts";
+import { createLogger } from "../src/logger.ts";
+import { createRestHandler } from "../src/rest/handler.ts";
 import { createResponseValidator, type ResponseValidator } from "./openapi-validator.ts";
 
 export interface ApiResponse<T = any> {
@@ -50,10 +51,8 @@ export async function apiHarness(
   const harness = serviceHarness(options);
   const account = await harness.newAccount();
   const logLines: string[] = [];
-  const logger: Logger = {
-    info: (fields, message) => logLines.push(JSON.stringify({ ...fields, msg: message })),
-    error: (fields, message) => logLines.push(JSON.stringify({ ...fields, msg: message })),
-  };
+  // The server's own logger (with its redaction), writing into logLines.
+  const logger = createLogger({ level: "debug", destination: { write: (line) => logLines.push(line.trimEnd()) } });
   const rateLimiter = options.rateLimiter ?? createRateLimiter({ perSecond: 1_000_000, burst: 1_000_000 });
   const server: Server = createServer(
     getRequestListener(createRestHandler({ services: harness.services, logger, rateLimiter })),

@@ -14,7 +14,9 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   const adapter = new PrismaPg({
     connectionString: url,
     max: options.max ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 2_000,
+    // A request must fail within 2 s when Postgres is away (api-contract: 503, Retry-After); a connect
+    // that hangs (a server shutting down, a dropped network) must leave room for that inside the budget.
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 1_500,
   });
   return new PrismaClient({ adapter });
 }

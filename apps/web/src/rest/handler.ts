@@ -224,7 +224,7 @@ function renderError(error: unknown, requestId: string, logger: Logger | undefin
     known = new DomainError("internal_error", "An unexpected error occurred; contact support with the request id");
   } else if (known.code === "database_unavailable") {
     if (!(error instanceof DomainError)) {
-      logger?.error({ request_id: requestId, err: describe(error) }, "database unavailable");
+      logger?.error({ request_id: requestId, err: summarize(error) }, "database unavailable");
     }
     headers["retry-after"] = String(DATABASE_RETRY_AFTER_SECONDS);
   }
@@ -235,6 +235,13 @@ function renderError(error: unknown, requestId: string, logger: Logger | undefin
   // The unread rest of an oversized body would poison a kept-alive connection.
   if (known.code === "body_too_large") headers.connection = "close";
   return { status: known.status, body: JSON.stringify(errorBody(known, requestId)), headers };
+}
+
+/** Prisma's messages open with the calling code; the cause is on the last line. */
+function summarize(error: unknown): Record<string, unknown> {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown };
+  const lines = typeof e.message === "string" ? e.message.split("\n").filter((l) => l.trim()) : [];
+  return { name: e.name, code: e.code, message: lines.at(-1) };
 }
 
 function describe(error: unknown): Record<string, unknown> {

@@ -161,7 +161,9 @@ export function createIdempotencyService(db: Db, clock: Clock) {
           });
         } catch (error) {
           if (error instanceof NotKept) {
-            await release(scope).catch(() => {});
+            // Not awaited: when the database is what failed, this may wait out a connect timeout,
+            // and the answer must not. A row it fails to delete is taken over by the next retry.
+            release(scope).catch(() => {});
             return { response: error.response, replayed: false };
           }
           throw error;

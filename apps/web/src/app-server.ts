@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRateLimiter, type Env, type Services } from "@authpi/server";
+import { getRequestListener } from "@hono/node-server";
+import { createHealthHandler, isHealthPath } from "./health.ts";
+import type { Logger } from "./logger.ts";
+import { createRestHandler } from "./rest/handler.ts";
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface AppServerOptions {
+  env: Pick<
+    Env,
+    | "AUTHPI_RATE_LIMIT_PER_SECOND"
+    | "AUTHPI_RATE_LIMIT_BURST"
+    | "AUTHPI_RATE_LIMIT_PREFIX"
+    | "REDIS_URL"
+    | "AUTHPI_PURGE_INTERVAL_SECONDS"
+    | "AUTHPI_SHUTDOWN_TIMEOUT_SECONDS"
+  >;
+  logger: Logger;
+  services: Services;
+  /** Everything that is not `/v1`, `/healthz` or `/readyz` (tRPC, Next.js); 404 when omitted. */
+  fallback?: NodeHandler;
+  /** Runs once the HTTP server has drained (close Next.js, then the database). */
+  onShutdown?: () => Promise<void>;
+}
+
+export interface AppServer {
+  server: Server;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then cleans up. */
+  shutdown(signal: string): Promise<void>;
+}
+
+/**
+ * The HTTP server every entry uses (server.ts with Next.js, serve-api.ts
+ * without): `/v1` → the REST handler, `/healthz` and `/readyz` → health,
+ * the rest → `fallback`; plus the periodic purge and graceful shutdown.
+ */
+export function createAppServer(options: AppServerOptions): AppServer {
+  const { env, logger, services } = options;
+  const rateLimiter = createRateLimiter({
+    perSecond: env.AUTHPI_RATE_LIMIT_PER_SECOND,
+    burst: env.AUTHPI_RATE_LIMIT_BURST,
+    redisUrl: env.REDIS_URL,
+    keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX,
+    onStoreError: (error) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
+  });
+  let draining = false;
+  const rest = getRequestListener(createRestHandler({ services, logger, rateLimiter }));
+  const health = getRequestListener(createHealthHandler(services, { draining: () => draining }));
+
+  const server = createServer((req, res) => {
+    const url = req.url ?? "/";
+    // While draining, finish this request but do not keep its connection.
+    if (draining) res.setHeader("connection", "close");
+    if (url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?")) {
+      void rest(req, res);
+    } else if (isHealthPath(url)) {
+      void health(req, res);
+    } else if (options.fallback) {
+      options.fallback(req, res);
+    } else {
+      res.writeHead(404, { "content-type": "application/json" }).end('{"status":"not_found"}');
+    }
+  });
+
+  const purgeTimer = setInterval(() => {
+    services.issuers.purgeExpired().then(
+      (count) => count > 0 && logger.info({ purged: count }, "purged deleted issuers"),
+      (error: unknown) => logger.error({ err: String(error) }, "purge failed"),
+    );
+    services.idempotency.purgeExpired().then(
+      (count) => count > 0 && logger.info({ purged: count }, "purged expired idempotency keys"),
+      (error: unknown) => logger.error({ err: String(error) }, "idempotency key purge failed"),
+    );
+  }, env.AUTHPI_PURGE_INTERVAL_SECONDS * 1000);
+  purgeTimer.unref();
+
+  let stopping: Promise<void> | undefined;
+
+  return {
+    server,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    shutdown(signal) {
+      stopping ??= (async () => {
+        logger.info({ signal }, "shutting down: finishing in-flight requests");
+        draining = true;
+        clearInterval(purgeTimer);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Keep-alive connections go as soon as they are idle; busy ones after their response.
+        server.closeIdleConnections();
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        const force = setTimeout(() => {
+          logger.warn("shutdown timeout: closing the remaining connections");
+          server.closeAllConnections();
+        }, env.AUTHPI_SHUTDOWN_TIMEOUT_SECONDS * 1000);
+        await closed;
+        clearInterval(sweep);
+        clearTimeout(force);
+        await rateLimiter.close();
+        await options.onShutdown?.();
+        logger.info("shut down");
+      })();
+      return stopping;
+    },
+  };
+}
