@@ -1,0 +1,388 @@
+"use client";
+
+import type { AuthMethod } from "@authpi/domain";
+import type { AuthMethodForm, AuthMethodFormField } from "@authpi/trpc";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useParams } from "next/navigation";
+import { type FormEvent, useState } from "react";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  ConfirmDialog,
+  EmptyState,
+  Field,
+  PageHeader,
+  Select,
+  Spinner,
+  Switch,
+  TextArea,
+  TextInput,
+} from "../../../../../src/ui/components.tsx";
+import { describeError, type FieldErrors, useTRPC } from "../../../../../src/ui/trpc.tsx";
+
+const label = (key: string) => key.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
+
+function display(value: unknown): string {
+  if (value === null || value === undefined) return "—";
+  if (Array.isArray(value)) return value.length ? value.join(", ") : "—";
+  return String(value);
+}
+
+export default function AuthMethodsPage() {
+  const { id: issuerId } = useParams<{ id: string }>();
+  const trpc = useTRPC();
+  const issuer = useQuery(trpc.issuers.get.queryOptions({ id: issuerId }));
+  const methods = useQuery(trpc.authMethods.list.queryOptions({ issuerId }));
+  const forms = useQuery(trpc.authMethods.forms.queryOptions());
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+        <Link href="/issuers" className="text-slate-500 hover:text-slate-800">
+          Issuers
+        </Link>
+        <span className="px-1 text-slate-400">/</span>
+        <Link href={`/issuers/${issuerId}`} className="text-slate-500 hover:text-slate-800">
+          {issuer.data?.value.name ?? issuerId}
+        </Link>
+        <span className="px-1 text-slate-400">/</span>
+        <span className="text-slate-700">Auth methods</span>
+      </nav>
+      <PageHeader
+        title="Auth methods"
+        description="How users of this issuer sign in and sign up. Secrets are write-only: once saved they are never shown."
+      />
+      <div className="space-y-6">
+        {methods.isLoading ? (
+          <Spinner label="Loading auth methods…" />
+        ) : methods.error ? (
+          <Alert>{describeError(methods.error).message}</Alert>
+        ) : methods.data?.data.length === 0 ? (
+          <EmptyState title="No auth methods yet">Add one below, e.g. a password or a Google login.</EmptyState>
+        ) : (
+          <ul className="grid gap-4 lg:grid-cols-2" aria-label="Auth methods">
+            {methods.data?.data.map((method) => (
+              <li key={method.id}>
+                <MethodCard
+                  issuerId={issuerId}
+                  method={method}
+                  form={forms.data?.find((f) => f.method === method.method)}
+                />
+              </li>
+            ))}
+          </ul>
+        )}
+        {forms.data && !methods.error && <AddMethod issuerId={issuerId} forms={forms.data} />}
+      </div>
+    </>
+  );
+}
+
+function MethodCard({ issuerId, method, form }: { issuerId: string; method: AuthMethod; form?: AuthMethodForm }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.authMethods.list.queryKey({ issuerId }) });
+  const update = useMutation(trpc.authMethods.update.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(trpc.authMethods.delete.mutationOptions({ onSuccess: refresh }));
+  const toggle = (key: "enabled_login" | "enabled_signup" | "featured") => (value: boolean) =>
+    update.mutate({ issuerId, id: method.id, patch: { [key]: value } });
+  const secretKeys = form?.fields.filter((f) => f.secret).map((f) => f.key) ?? [];
+
+  return (
+    <Card
+      title={method.name}
+      description={
+        <span className="flex flex-wrap items-center gap-2">
+          <span>{form?.title ?? method.method}</span>
+          <Badge tone="slate">{method.first_factor_only ? "first factor" : "second factor"}</Badge>
+        </span>
+      }
+      actions={
+        <ConfirmDialog
+          trigger={
+            <Button variant="secondary" aria-label={`Delete ${method.name}`}>
+              Delete
+            </Button>
+          }
+          title={`Delete “${method.name}”?`}
+          description="Users can no longer sign in with it. This is permanent; its secrets are destroyed."
+          confirmLabel="Delete method"
+          onConfirm={() => remove.mutateAsync({ issuerId, id: method.id })}
+        />
+      }
+    >
+      <div className="space-y-4" data-testid={`method-${method.id}`}>
+        {(update.error || remove.error) && <Alert>{describeError(update.error ?? remove.error).message}</Alert>}
+        <div className="flex flex-wrap gap-x-6 gap-y-3">
+          <Switch
+            label="Sign-in"
+            checked={method.enabled_login}
+            onCheckedChange={toggle("enabled_login")}
+            disabled={update.isPending}
+          />
+          <Switch
+            label="Sign-up"
+            checked={method.enabled_signup}
+            onCheckedChange={toggle("enabled_signup")}
+            disabled={update.isPending}
+          />
+          <Switch
+            label="Featured"
+            checked={method.featured}
+            onCheckedChange={toggle("featured")}
+            disabled={update.isPending}
+          />
+        </div>
+        <dl className="grid grid-cols-1 gap-x-4 gap-y-2 text-sm sm:grid-cols-2">
+          {Object.entries(method.settings).map(([key, value]) => (
+            <div key={key} className="min-w-0">
+              <dt className="text-xs text-slate-500">{label(key)}</dt>
+              <dd className="truncate text-slate-800">{display(value)}</dd>
+            </div>
+          ))}
+          {secretKeys.map((key) => (
+            <div key={key}>
+              <dt className="text-xs text-slate-500">{label(key)}</dt>
+              <dd>
+                {(method.secrets_set as string[]).includes(key) ? (
+                  <Badge tone="green">set</Badge>
+                ) : (
+                  <Badge tone="amber">not set</Badge>
+                )}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      </div>
+    </Card>
+  );
+}
+
+type Values = Record<string, string | boolean>;
+
+function initialValues(form: AuthMethodForm): Values {
+  const values: Values = {
+    name: form.title,
+    enabled_login: true,
+    enabled_signup: true,
+    featured: false,
+    first_factor_only: form.first_factor_only ?? true,
+  };
+  for (const f of form.fields) {
+    if (f.kind === "boolean") values[f.key] = typeof f.default === "boolean" ? f.default : false;
+    else values[f.key] = "";
+  }
+  return values;
+}
+
+/** Only what was filled in is sent, so the schema's defaults apply to the rest. */
+function settingsOf(form: AuthMethodForm, values: Values): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const f of form.fields) {
+    const value = values[f.key];
+    if (f.kind === "boolean") {
+      if (value !== f.default) settings[f.key] = value;
+      continue;
+    }
+    const text = typeof value === "string" ? value : "";
+    if (text.trim() === "") continue;
+    if (f.kind === "number" || (f.kind === "choice" && typeof f.options?.[0] === "number")) {
+      settings[f.key] = /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+    } else if (f.kind === "list") settings[f.key] = text.split(/[\s,]+/).filter(Boolean);
+    else if (f.kind === "multiline") settings[f.key] = text.endsWith("\n") ? text : `${text}\n`;
+    else settings[f.key] = f.secret ? text : text.trim();
+  }
+  return settings;
+}
+
+function SettingField({
+  field,
+  value,
+  onChange,
+  error,
+}: {
+  field: AuthMethodFormField;
+  value: string | boolean;
+  onChange: (value: string | boolean) => void;
+  error: string | undefined;
+}) {
+  const title = `${label(field.key)}${field.required ? " (required)" : ""}`;
+  if (field.kind === "boolean") {
+    return <Switch label={label(field.key)} checked={value === true} onCheckedChange={onChange} />;
+  }
+  const help = field.secret
+    ? "Write-only: stored encrypted and never shown again."
+    : [
+        field.description,
+        field.default !== undefined && field.default !== null ? `Default: ${display(field.default)}` : "",
+      ]
+        .filter(Boolean)
+        .join(" ");
+  return (
+    <Field label={title} error={error} help={help || undefined}>
+      {(a11y) =>
+        field.kind === "choice" ? (
+          <Select {...a11y} name={field.key} value={String(value)} onChange={(e) => onChange(e.target.value)}>
+            <option value="">{field.required ? "Choose…" : "Default"}</option>
+            {field.options?.map((option) => (
+              <option key={String(option)} value={String(option)}>
+                {String(option)}
+              </option>
+            ))}
+          </Select>
+        ) : field.kind === "multiline" ? (
+          <TextArea
+            {...a11y}
+            name={field.key}
+            rows={5}
+            className="font-mono text-xs"
+            autoComplete="off"
+            spellCheck={false}
+            value={String(value)}
+            onChange={(e) => onChange(e.target.value)}
+          />
+        ) : (
+          <TextInput
+            {...a11y}
+            name={field.key}
+            type={field.secret ? "password" : "text"}
+            autoComplete={field.secret ? "new-password" : "off"}
+            inputMode={field.kind === "number" ? "numeric" : undefined}
+            placeholder={field.kind === "list" ? "space- or comma-separated" : undefined}
+            value={String(value)}
+            onChange={(e) => onChange(e.target.value)}
+          />
+        )
+      }
+    </Field>
+  );
+}
+
+function AddMethod({ issuerId, forms }: { issuerId: string; forms: AuthMethodForm[] }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [type, setType] = useState(forms[0]?.method ?? "password");
+  const form = forms.find((f) => f.method === type) ?? forms[0];
+  const [values, setValues] = useState<Values>(() => (form ? initialValues(form) : {}));
+  const create = useMutation(
+    trpc.authMethods.create.mutationOptions({
+      onSuccess: () => {
+        if (form) setValues(initialValues(form));
+        void queryClient.invalidateQueries({ queryKey: trpc.authMethods.list.queryKey({ issuerId }) });
+      },
+    }),
+  );
+  if (!form) return null;
+  const errors: FieldErrors | undefined = create.error ? describeError(create.error, "body") : undefined;
+  const fieldError = (param: string) => errors?.fields[param];
+  const set = (key: string) => (value: string | boolean) => setValues((v) => ({ ...v, [key]: value }));
+  const shown = new Set(["name", ...form.fields.map((f) => `settings.${f.key}`)]);
+  const unplaced = errors && Object.keys(errors.fields).filter((p) => !shown.has(p));
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!form) return;
+    const body = {
+      name: values.name,
+      method: form.method,
+      first_factor_only: values.first_factor_only,
+      enabled_login: values.enabled_login,
+      enabled_signup: values.enabled_signup,
+      featured: values.featured,
+      settings: settingsOf(form, values),
+    };
+    create.mutate({ issuerId, body: body as never });
+  }
+
+  return (
+    <Card title="Add a method" description="Pick a type; the form shows the settings that type takes.">
+      <form onSubmit={submit} noValidate className="space-y-5" aria-label="Add auth method">
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field label="Type">
+            {(a11y) => (
+              <Select
+                {...a11y}
+                name="method"
+                value={form.method}
+                onChange={(e) => {
+                  const next = forms.find((f) => f.method === e.target.value);
+                  if (!next) return;
+                  setType(next.method);
+                  setValues(initialValues(next));
+                  create.reset();
+                }}
+              >
+                {forms.map((f) => (
+                  <option key={f.method} value={f.method}>
+                    {f.title}
+                    {f.singleton ? " (one per issuer)" : ""}
+                  </option>
+                ))}
+              </Select>
+            )}
+          </Field>
+          <Field label="Name" error={fieldError("name")} help="Unique within this issuer.">
+            {(a11y) => (
+              <TextInput
+                {...a11y}
+                name="name"
+                value={String(values.name)}
+                onChange={(e) => set("name")(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <div className="flex flex-wrap gap-x-6 gap-y-3">
+          <Switch
+            label="Enabled for sign-in"
+            checked={values.enabled_login === true}
+            onCheckedChange={set("enabled_login")}
+          />
+          <Switch
+            label="Enabled for sign-up"
+            checked={values.enabled_signup === true}
+            onCheckedChange={set("enabled_signup")}
+          />
+          <Switch label="Featured" checked={values.featured === true} onCheckedChange={set("featured")} />
+          {form.first_factor_only === null && (
+            <Switch
+              label="First factor only"
+              checked={values.first_factor_only === true}
+              onCheckedChange={set("first_factor_only")}
+            />
+          )}
+        </div>
+        {form.fields.length > 0 && (
+          <fieldset className="grid gap-4 border-t border-slate-200 pt-4 sm:grid-cols-2">
+            <legend className="sr-only">Settings</legend>
+            {form.fields.map((field) => (
+              <div
+                key={`${form.method}-${field.key}`}
+                className={field.kind === "multiline" ? "sm:col-span-2" : undefined}
+              >
+                <SettingField
+                  field={field}
+                  value={values[field.key] ?? ""}
+                  onChange={set(field.key)}
+                  error={fieldError(`settings.${field.key}`)}
+                />
+              </div>
+            ))}
+          </fieldset>
+        )}
+        {errors && (unplaced?.length || Object.keys(errors.fields).length === 0) ? (
+          <Alert>{errors.message}</Alert>
+        ) : null}
+        {create.isSuccess && <Alert tone="green">Added “{create.data.value.name}”.</Alert>}
+        <div className="flex justify-end">
+          <Button type="submit" busy={create.isPending}>
+            Add method
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}

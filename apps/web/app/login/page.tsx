@@ -1,0 +1,74 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { type FormEvent, useState } from "react";
+import { Alert, Button, Field, TextInput } from "../../src/ui/components.tsx";
+import { describeError, useTRPC } from "../../src/ui/trpc.tsx";
+
+function nextPath(): string {
+  const next = new URLSearchParams(window.location.search).get("next");
+  // Only same-site paths: never an open redirect.
+  return next?.startsWith("/") && !next.startsWith("//") ? next : "/issuers";
+}
+
+export default function LoginPage() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess: () => router.replace(nextPath()) }));
+  const error = signIn.error ? describeError(signIn.error) : undefined;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    signIn.mutate({ email, password });
+  }
+
+  return (
+    <main className="flex min-h-screen items-center justify-center px-4 py-12">
+      <div className="w-full max-w-sm">
+        <div className="mb-8 text-center">
+          <p className="text-sm font-semibold tracking-wide text-indigo-600 uppercase">AuthPI</p>
+          <h1 className="mt-2 text-2xl font-semibold tracking-tight">Sign in to the admin console</h1>
+        </div>
+        <form
+          onSubmit={submit}
+          noValidate
+          className="space-y-4 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200"
+        >
+          {error && !error.fields.email && !error.fields.password && <Alert>{error.message}</Alert>}
+          <Field label="Email" error={error?.fields.email}>
+            {(props) => (
+              <TextInput
+                {...props}
+                type="email"
+                name="email"
+                autoComplete="username"
+                required
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field label="Password" error={error?.fields.password}>
+            {(props) => (
+              <TextInput
+                {...props}
+                type="password"
+                name="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            )}
+          </Field>
+          <Button type="submit" className="w-full" busy={signIn.isPending || signIn.isSuccess}>
+            Sign in
+          </Button>
+        </form>
+      </div>
+    </main>
+  );
+}
