@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -107,6 +107,12 @@ describe("loadKeyring", () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "authpi-keys-"));
     const keyring = await loadKeyring({ NODE_ENV: "production", AUTHPI_DATA_DIR: dir });
     expect(keyring.ids).toHaveLength(1);
+  });
+
+  it("reads a key file of several lines, newest first (rotation on the embedded database)", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "authpi-keys-"));
+    await writeFile(path.join(dir, "encryption-key"), `${entry("new")}\n${entry("old")}\n`, { mode: 0o600 });
+    expect((await loadKeyring({ NODE_ENV: "development", AUTHPI_DATA_DIR: dir })).ids).toEqual(["new", "old"]);
   });
 
   it("uses AUTHPI_ENCRYPTION_KEYS, then AUTHPI_ENCRYPTION_KEY", async () => {
