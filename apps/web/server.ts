@@ -1,7 +1,7 @@
 import { createServices, loadEnv, openDatabase } from "@authpi/server";
 import { getRequestListener } from "@hono/node-server";
 import next from "next";
-import { createAppServer } from "./src/app-server.ts";
+import { createAppServer, exitOnSignals } from "./src/app-server.ts";
 import { createLogger } from "./src/logger.ts";
 import { createTrpcHandler, TRPC_ENDPOINT } from "./src/trpc-server.ts";
 
@@ -46,14 +46,4 @@ logger.info(
   `AuthPI listening on http://localhost:${env.PORT}`,
 );
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    appServer.shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: String(error) }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+exitOnSignals(appServer, logger);

