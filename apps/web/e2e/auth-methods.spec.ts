@@ -28,15 +28,15 @@ test("add an OIDC method with a client secret: never in a page or a response; to
   const form = page.getByRole("form", { name: "Add auth method" });
   await form.getByLabel("Type").selectOption("oidc");
   // The form shows what this type requires, from the domain's declaration.
-  await expect(form.getByLabel("Issuer url (required)")).toBeVisible();
-  await expect(form.getByLabel("Client id (required)")).toBeVisible();
+  await expect(form.getByLabel("Issuer URL (required)")).toBeVisible();
+  await expect(form.getByLabel("Client ID (required)")).toBeVisible();
   const secretInput = form.getByLabel("Client secret (required)");
   await expect(secretInput).toHaveAttribute("type", "password");
-  await expect(form.getByLabel("Rp id (required)")).toHaveCount(0);
+  await expect(form.getByLabel("RP ID (required)")).toHaveCount(0);
 
   await form.getByLabel("Name").fill("Google");
-  await form.getByLabel("Issuer url (required)").fill("https://accounts.google.com");
-  await form.getByLabel("Client id (required)").fill("1234.apps.googleusercontent.com");
+  await form.getByLabel("Issuer URL (required)").fill("https://accounts.google.com");
+  await form.getByLabel("Client ID (required)").fill("1234.apps.googleusercontent.com");
   await secretInput.fill(secret);
   await screenshot(page, testInfo, "add-method-form");
   await form.getByRole("button", { name: "Add method" }).click();
@@ -86,8 +86,8 @@ test("a required field left empty is named by the schema's message", async ({ pa
   await page.goto(`/issuers/${issuer.id}/auth-methods`);
   const form = page.getByRole("form", { name: "Add auth method" });
   await form.getByLabel("Type").selectOption("passkey");
-  await expect(form.getByLabel("Rp id (required)")).toBeVisible();
+  await expect(form.getByLabel("RP ID (required)")).toBeVisible();
   await expect(form.getByLabel("Client secret (required)")).toHaveCount(0);
   await form.getByRole("button", { name: "Add method" }).click();
-  await expect(form.getByLabel("Rp id (required)")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("RP ID (required)")).toHaveAttribute("aria-invalid", "true");
 });

@@ -3,7 +3,7 @@
 import type { Issuer } from "@authpi/domain";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useParams, useRouter } from "next/navigation";
+import { useParams } from "next/navigation";
 import { type FormEvent, type ReactNode, useState } from "react";
 import {
   Alert,
@@ -169,7 +169,6 @@ function IssuerEditor({
   onSaved: (etag: string) => void;
 }) {
   const trpc = useTRPC();
-  const router = useRouter();
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState(() => draftOf(issuer));
   const [dirty, setDirty] = useState(false);

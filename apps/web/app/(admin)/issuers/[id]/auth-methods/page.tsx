@@ -23,7 +23,14 @@ import {
 } from "../../../../../src/ui/components.tsx";
 import { describeError, type FieldErrors, useTRPC } from "../../../../../src/ui/trpc.tsx";
 
-const label = (key: string) => key.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
+const ACRONYMS: Record<string, string> = { id: "ID", url: "URL", uri: "URI", rp: "RP", pkce: "PKCE" };
+/** `issuer_url` → "Issuer URL". */
+const label = (key: string) =>
+  key
+    .split("_")
+    .map((word) => ACRONYMS[word] ?? word)
+    .join(" ")
+    .replace(/^./, (c) => c.toUpperCase());
 
 function display(value: unknown): string {
   if (value === null || value === undefined) return "—";
