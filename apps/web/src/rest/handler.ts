@@ -146,8 +146,8 @@ export function createRestHandler(
     const anonymous = `ip:${bindings?.incoming?.socket?.remoteAddress ?? "unknown"}`;
     try {
       const found = match(request.method, url.pathname);
+      if (found.kind === "found") operation = found.route.operationId;
       if (found.kind === "found" && found.route.public) {
-        operation = found.route.operationId;
         decision = await limiter.consume(anonymous);
         if (!decision.allowed) await limit(anonymous);
         outcome = serialize(
@@ -182,7 +182,6 @@ export function createRestHandler(
           );
           outcome.headers = { ...outcome.headers, allow };
         } else {
-          operation = found.route.operationId;
           if (found.params.account_id !== undefined && found.params.account_id !== principal.accountId) {
             throw new DomainError("account_mismatch", "This API key does not belong to the account in the path", {
               param: "account_id",

@@ -23,18 +23,19 @@ describe("rate limits through the API (in memory)", () => {
   afterAll(() => api.close());
 
   test("a burst beyond the bucket gets 429 with Retry-After, and the budget refills", async () => {
-    const answers: ApiResponse[] = [];
-    for (let i = 0; i < 7; i++) answers.push(await api.request("GET", "/issuers"));
+    // Sent at once, so that even a slow machine puts the burst inside one second.
+    const answers = await Promise.all(Array.from({ length: 10 }, () => api.request("GET", "/issuers")));
     const ok = answers.filter((a) => a.status === 200);
     const limited = answers.filter((a) => a.status === 429);
     expect(ok.length).toBeGreaterThanOrEqual(5);
     expect(limited.length).toBeGreaterThanOrEqual(1);
+    expect(ok.length + limited.length).toBe(10);
     for (const a of answers) {
       expect(a.headers.get("ratelimit-policy")).toBe('"default";q=5;w=1');
       state(a);
     }
-    // Remaining counts down within the burst.
-    expect(ok.slice(0, 5).map((a) => state(a).r)).toEqual([4, 3, 2, 1, 0]);
+    // Remaining counts down through the whole burst.
+    for (const r of [0, 1, 2, 3, 4]) expect(ok.some((a) => state(a).r === r)).toBe(true);
 
     const refused = limited[0] as ApiResponse;
     expect(refused.body.error).toMatchObject({ type: "rate_limit_error", code: "rate_limited" });
@@ -63,8 +64,8 @@ describe("rate limits through the API (in memory)", () => {
   test("budgets are per API key", async () => {
     await sleep(1100);
     const second = await api.services.apiKeys.create(api.account.accountId, "second");
-    for (let i = 0; i < 8; i++) await api.request("GET", "/issuers");
-    expect((await api.request("GET", "/issuers")).status).toBe(429);
+    const burst = await Promise.all(Array.from({ length: 12 }, () => api.request("GET", "/issuers")));
+    expect(burst.some((a) => a.status === 429)).toBe(true);
     const other = await api.request("GET", "/issuers", { apiKey: second.secret });
     expect(other.status).toBe(200);
     expect(state(other).r).toBe(4);
