@@ -2,7 +2,7 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { type FormEvent, useState } from "react";
+import type { FormEvent } from "react";
 import { Alert, Button, Field, TextInput } from "../../src/ui/components.tsx";
 import { describeError, useTRPC } from "../../src/ui/trpc.tsx";
 
@@ -15,14 +15,14 @@ function nextPath(): string {
 export default function LoginPage() {
   const trpc = useTRPC();
   const router = useRouter();
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
   const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess: () => router.replace(nextPath()) }));
   const error = signIn.error ? describeError(signIn.error) : undefined;
 
-  function submit(event: FormEvent) {
+  // Read from the form, not from React state: what was typed before hydration still counts.
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    signIn.mutate({ email, password });
+    const data = new FormData(event.currentTarget);
+    signIn.mutate({ email: String(data.get("email") ?? ""), password: String(data.get("password") ?? "") });
   }
 
   return (
@@ -33,35 +33,18 @@ export default function LoginPage() {
           <h1 className="mt-2 text-2xl font-semibold tracking-tight">Sign in to the admin console</h1>
         </div>
         <form
+          method="post"
           onSubmit={submit}
           noValidate
           className="space-y-4 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200"
         >
           {error && !error.fields.email && !error.fields.password && <Alert>{error.message}</Alert>}
           <Field label="Email" error={error?.fields.email}>
-            {(props) => (
-              <TextInput
-                {...props}
-                type="email"
-                name="email"
-                autoComplete="username"
-                required
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-              />
-            )}
+            {(props) => <TextInput {...props} type="email" name="email" autoComplete="username" required />}
           </Field>
           <Field label="Password" error={error?.fields.password}>
             {(props) => (
-              <TextInput
-                {...props}
-                type="password"
-                name="password"
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
+              <TextInput {...props} type="password" name="password" autoComplete="current-password" required />
             )}
           </Field>
           <Button type="submit" className="w-full" busy={signIn.isPending || signIn.isSuccess}>
