@@ -182,7 +182,7 @@ test("malformed ids and path segments are 404, never 500", async () => {
     "%00",
     "iss_%00",
     "..%2F..%2Fetc",
-    "iss_" + "9".repeat(26),
+    `iss_${"9".repeat(26)}`,
     "ISS_01M8FNXRDG6PFQ1QYSHA3R8PXW",
     "x".repeat(3000),
   ]) {
