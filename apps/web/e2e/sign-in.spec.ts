@@ -36,3 +36,30 @@ test("a stale session cookie is sent back to the login form", async ({ page, con
   await page.goto("/issuers");
   await expect(page).toHaveURL(/\/login\?next=%2Fissuers$/);
 });
+
+test("a session ended elsewhere sends the next action to the login form, then back", async ({
+  page,
+  context,
+  request,
+}) => {
+  const { operatorA } = e2eState();
+  await signIn(page, operatorA);
+  await page.getByRole("link", { name: "API keys" }).click();
+  await expect(page).toHaveURL(/\/api-keys$/);
+  const session = (await context.cookies()).find((c) => c.name === "authpi_session");
+  // Sign this session out from another client: the server deletes it.
+  const signOut = await request.post("/api/trpc/auth.signOut", {
+    headers: { cookie: `authpi_session=${session?.value}` },
+    data: {},
+  });
+  expect(signOut.status()).toBe(200);
+
+  await page.getByLabel("Key name").fill("after sign-out");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await expect(page).toHaveURL(/\/login\?next=%2Fapi-keys$/);
+  await page.getByLabel("Email").fill(operatorA.admin_email);
+  await page.getByLabel("Password").fill(operatorA.admin_password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/api-keys$/);
+  await expect(page.getByRole("row").filter({ hasText: "after sign-out" })).toHaveCount(0);
+});

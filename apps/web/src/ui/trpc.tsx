@@ -1,7 +1,7 @@
 "use client";
 
 import type { AppRouter } from "@authpi/trpc";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { type ReactNode, useState } from "react";
@@ -12,8 +12,16 @@ function isUnauthorized(error: unknown): boolean {
   return error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED";
 }
 
+/** A session that expired or was ended elsewhere: back to the login form, then to this page. */
+function toLogin(error: unknown): void {
+  if (!isUnauthorized(error) || window.location.pathname === "/login") return;
+  window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+}
+
 function makeQueryClient() {
   return new QueryClient({
+    queryCache: new QueryCache({ onError: toLogin }),
+    mutationCache: new MutationCache({ onError: toLogin }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,
