@@ -91,3 +91,40 @@ test("a required field left empty is named by the schema's message", async ({ pa
   await form.getByRole("button", { name: "Add method" }).click();
   await expect(form.getByLabel("RP ID (required)")).toHaveAttribute("aria-invalid", "true");
 });
+
+test("a toggle based on an old version shows “changed elsewhere — reload”", async ({ browser, request }) => {
+  const { operatorA } = e2eState();
+  const auth = { authorization: `Bearer ${operatorA.api_key}` };
+  const issuer = await (
+    await request.post(`/v1/accounts/${operatorA.account_id}/issuers`, {
+      headers: auth,
+      data: { name: `Toggles ${Date.now()}` },
+    })
+  ).json();
+  const methods = `/v1/accounts/${operatorA.account_id}/issuers/${issuer.id}/auth-methods`;
+  const created = await request.post(methods, {
+    headers: auth,
+    data: { name: "Password", method: "password", first_factor_only: true, settings: {} },
+  });
+  expect(created.status()).toBe(201);
+
+  const first = await (await browser.newContext()).newPage();
+  const second = await (await browser.newContext()).newPage();
+  for (const page of [first, second]) {
+    await signIn(page, operatorA);
+    await page.goto(`/issuers/${issuer.id}/auth-methods`);
+    await expect(page.getByRole("switch", { name: "Featured" }).first()).toBeEnabled();
+  }
+  const featured = (page: typeof first) =>
+    page.getByRole("listitem").filter({ hasText: "Password" }).getByRole("switch", { name: "Featured" });
+  await featured(first).click();
+  await expect(featured(first)).toHaveAttribute("aria-checked", "true");
+
+  await second.getByRole("listitem").filter({ hasText: "Password" }).getByRole("switch", { name: "Sign-up" }).click();
+  await expect(second.getByText("Changed elsewhere — reload.")).toBeVisible();
+  await second.getByRole("button", { name: "Reload" }).click();
+  await expect(featured(second)).toHaveAttribute("aria-checked", "true");
+  await expect(second.getByText("Changed elsewhere — reload.")).toHaveCount(0);
+  const after = await (await request.get(methods, { headers: auth })).json();
+  expect(after.data[0]).toMatchObject({ featured: true, enabled_signup: true });
+});

@@ -88,14 +88,43 @@ export default function AuthMethodsPage() {
   );
 }
 
-function MethodCard({ issuerId, method, form }: { issuerId: string; method: AuthMethod; form?: AuthMethodForm }) {
+function MethodCard({
+  issuerId,
+  method: listed,
+  form,
+}: {
+  issuerId: string;
+  method: AuthMethod;
+  form?: AuthMethodForm;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.authMethods.list.queryKey({ issuerId }) });
-  const update = useMutation(trpc.authMethods.update.mutationOptions({ onSuccess: refresh }));
-  const remove = useMutation(trpc.authMethods.delete.mutationOptions({ onSuccess: refresh }));
+  // The method with its ETag: every toggle and the delete carry the version they were based on.
+  const current = useQuery(trpc.authMethods.get.queryOptions({ issuerId, id: listed.id }));
+  const method = current.data?.value ?? listed;
+  const etag = current.data?.etag;
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: trpc.authMethods.list.queryKey({ issuerId }) }),
+      queryClient.invalidateQueries({ queryKey: trpc.authMethods.get.queryKey({ issuerId, id: listed.id }) }),
+    ]);
+  const update = useMutation(
+    trpc.authMethods.update.mutationOptions({
+      onSuccess: (data) => {
+        queryClient.setQueryData(trpc.authMethods.get.queryKey({ issuerId, id: listed.id }), data);
+        void queryClient.invalidateQueries({ queryKey: trpc.authMethods.list.queryKey({ issuerId }) });
+      },
+    }),
+  );
+  const remove = useMutation(
+    trpc.authMethods.delete.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.authMethods.list.queryKey({ issuerId }) }),
+    }),
+  );
   const toggle = (key: "enabled_login" | "enabled_signup" | "featured") => (value: boolean) =>
-    update.mutate({ issuerId, id: method.id, patch: { [key]: value } });
+    update.mutate({ issuerId, id: method.id, patch: { [key]: value }, ifMatch: etag });
+  const failure = update.error ?? remove.error;
+  const conflict = failure ? describeError(failure).code === "precondition_failed" : false;
   const secretKeys = form?.fields.filter((f) => f.secret).map((f) => f.key) ?? [];
 
   return (
@@ -117,30 +146,48 @@ function MethodCard({ issuerId, method, form }: { issuerId: string; method: Auth
           title={`Delete “${method.name}”?`}
           description="Users can no longer sign in with it. This is permanent; its secrets are destroyed."
           confirmLabel="Delete method"
-          onConfirm={() => remove.mutateAsync({ issuerId, id: method.id })}
+          onConfirm={() => remove.mutateAsync({ issuerId, id: method.id, ifMatch: etag })}
         />
       }
     >
       <div className="space-y-4" data-testid={`method-${method.id}`}>
-        {(update.error || remove.error) && <Alert>{describeError(update.error ?? remove.error).message}</Alert>}
+        {conflict ? (
+          <Alert tone="amber">
+            <span className="font-medium">Changed elsewhere — reload.</span> This method was saved after you loaded it;
+            your change was not applied.{" "}
+            <button
+              type="button"
+              className="font-medium underline"
+              onClick={() => {
+                update.reset();
+                remove.reset();
+                void refresh();
+              }}
+            >
+              Reload
+            </button>
+          </Alert>
+        ) : (
+          failure && <Alert>{describeError(failure).message}</Alert>
+        )}
         <div className="flex flex-wrap gap-x-6 gap-y-3">
           <Switch
             label="Sign-in"
             checked={method.enabled_login}
             onCheckedChange={toggle("enabled_login")}
-            disabled={update.isPending}
+            disabled={update.isPending || !etag}
           />
           <Switch
             label="Sign-up"
             checked={method.enabled_signup}
             onCheckedChange={toggle("enabled_signup")}
-            disabled={update.isPending}
+            disabled={update.isPending || !etag}
           />
           <Switch
             label="Featured"
             checked={method.featured}
             onCheckedChange={toggle("featured")}
-            disabled={update.isPending}
+            disabled={update.isPending || !etag}
           />
         </div>
         <dl className="grid grid-cols-1 gap-x-4 gap-y-2 text-sm sm:grid-cols-2">
