@@ -53,3 +53,25 @@ test("on a phone-sized screen no page scrolls sideways", async ({ browser, reque
   await screenshot(page, testInfo, "issuers-list-phone");
   await context.close();
 });
+
+test("no font, script or asset is fetched from anywhere but this server", async ({ page, baseURL }) => {
+  const { operatorA } = e2eState();
+  const foreign: string[] = [];
+  page.on("request", (req) => {
+    const url = req.url();
+    if (!url.startsWith(baseURL ?? "") && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
+  });
+  await signIn(page, operatorA);
+  await page.getByRole("link", { name: "Create issuer" }).click();
+  await page.getByLabel("Name").fill(`Offline ${Date.now()}`);
+  await page.getByRole("button", { name: "Create issuer" }).click();
+  await expect(page).toHaveURL(/\/issuers\/iss_/);
+  await page.getByRole("link", { name: "Auth methods" }).click();
+  await expect(page.getByRole("form", { name: "Add auth method" })).toBeVisible();
+  await page.getByRole("link", { name: "API keys" }).click();
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  // The system font stack is in use (no web font was loaded).
+  const fonts = await page.evaluate(() => [...document.fonts].map((f) => f.family));
+  expect(fonts).toEqual([]);
+  expect(foreign).toEqual([]);
+});
