@@ -80,10 +80,6 @@ export function createAppServer(options: AppServerOptions): AppServer {
       (count) => count > 0 && logger.info({ purged: count }, "purged expired admin sessions"),
       (error: unknown) => logger.error({ err: String(error) }, "admin session purge failed"),
     );
-    services.adminAuth.purgeExpiredSessions().then(
-      (count) => count > 0 && logger.info({ purged: count }, "purged expired admin sessions"),
-      (error: unknown) => logger.error({ err: String(error) }, "admin session purge failed"),
-    );
   }, env.AUTHPI_PURGE_INTERVAL_SECONDS * 1000);
   purgeTimer.unref();
 

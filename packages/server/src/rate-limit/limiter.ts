@@ -34,6 +34,8 @@ export interface RateLimitDecision {
 
 export interface RateLimiter {
   consume(key: string): Promise<RateLimitDecision>;
+  /** True once the shared store (Redis) is connected, false if not within `timeoutMs`; true in memory. */
+  ready(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -119,6 +121,21 @@ export function createRateLimiter(config: RateLimitConfig): RateLimiter {
         config.onStoreError?.(error);
         return { ...decision, allowed: true, remaining: config.burst, reset: WINDOW_SECONDS };
       }
+    },
+    async ready(timeoutMs = 5_000) {
+      const client = redis;
+      if (!client || client.status === "ready") return true;
+      return new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          client.off("ready", onReady);
+          resolve(false);
+        }, timeoutMs);
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        client.once("ready", onReady);
+      });
     },
     async close() {
       if (redis) await redis.quit().catch(() => redis?.disconnect());
