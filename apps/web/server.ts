@@ -16,7 +16,12 @@ const logger = createLogger({ level: env.LOG_LEVEL });
 const database = await openDatabase(env, { log: (line) => logger.info(line) });
 const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS });
 const trpc = getRequestListener(
-  createTrpcHandler({ services, production: env.NODE_ENV === "production", trustProxy: env.AUTHPI_TRUST_PROXY }),
+  createTrpcHandler({
+    services,
+    logger,
+    production: env.NODE_ENV === "production",
+    trustProxy: env.AUTHPI_TRUST_PROXY,
+  }),
 );
 
 const app = next({ dev, dir: import.meta.dirname, turbopack: dev });

@@ -1,3 +1,4 @@
+import { DomainError } from "@authpi/domain";
 import type { Services } from "@authpi/server";
 import { appRouter, createContext } from "@authpi/trpc";
 import type { Http2Bindings, HttpBindings } from "@hono/node-server";
@@ -11,6 +12,8 @@ export interface TrpcHandlerOptions {
   production: boolean;
   /** Trust `X-Forwarded-Proto` / `X-Forwarded-For` from a TLS-terminating proxy in front. */
   trustProxy?: boolean;
+  /** Where unexpected errors go; the caller only ever sees "An unexpected error occurred". */
+  logger?: { error(fields: Record<string, unknown>, message?: string): void };
 }
 
 /**
@@ -30,6 +33,18 @@ export function createTrpcHandler(options: TrpcHandlerOptions) {
       router: appRouter,
       createContext: ({ resHeaders }) =>
         createContext({ services: options.services, req, resHeaders, ip, secureCookies: options.production && https }),
+      onError({ error, path }) {
+        if (error.code !== "INTERNAL_SERVER_ERROR" || error.cause instanceof DomainError) return;
+        const cause = error.cause ?? error;
+        options.logger?.error(
+          {
+            procedure: path,
+            err:
+              cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack } : String(cause),
+          },
+          "unhandled tRPC error",
+        );
+      },
     });
   };
 }

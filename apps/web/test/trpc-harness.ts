@@ -10,6 +10,8 @@ import { createTrpcHandler, TRPC_ENDPOINT } from "../src/trpc-server.ts";
 
 export interface TrpcHarness extends ServiceHarness {
   baseUrl: string;
+  /** What the handler logged (unexpected errors). */
+  logLines: string[];
   account: TestAccount;
   /** A typed client that sends `headers()` with each call (an API key, a session cookie). */
   client(headers?: () => Record<string, string>): ReturnType<typeof createTRPCClient<AppRouter>>;
@@ -24,8 +26,13 @@ export interface TrpcHarness extends ServiceHarness {
 export async function trpcHarness(options: { production?: boolean; clock?: Clock } = {}): Promise<TrpcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
   const account = await harness.newAccount();
+  const logLines: string[] = [];
+  const logger = {
+    error: (fields: Record<string, unknown>, message?: string) =>
+      logLines.push(JSON.stringify({ ...fields, msg: message })),
+  };
   const trpc = getRequestListener(
-    createTrpcHandler({ services: harness.services, production: options.production ?? false }),
+    createTrpcHandler({ services: harness.services, production: options.production ?? false, logger }),
   );
   const rest = getRequestListener(createRestHandler({ services: harness.services }));
   const server: Server = createServer((req, res) => {
@@ -39,6 +46,7 @@ export async function trpcHarness(options: { production?: boolean; clock?: Clock
     ...harness,
     baseUrl,
     account,
+    logLines,
     client(headers = () => ({})) {
       return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${baseUrl}${TRPC_ENDPOINT}`, headers })] });
     },
