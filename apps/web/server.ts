@@ -1,4 +1,4 @@
-import { createServices, loadEnv, openDatabase } from "@authpi/server";
+import { createServices, loadEnv, loadKeyring, openDatabase } from "@authpi/server";
 import { getRequestListener } from "@hono/node-server";
 import next from "next";
 import { createAppServer, exitOnSignals } from "./src/app-server.ts";
@@ -13,8 +13,13 @@ const dev = process.argv.includes("--dev");
 const env = loadEnv();
 const logger = createLogger({ level: env.LOG_LEVEL });
 
+// Before anything else: in production without AUTHPI_ENCRYPTION_KEYS this refuses to start.
+const keyring = await loadKeyring(env, { log: (line) => logger.info(line) }).catch((error: unknown) => {
+  logger.fatal(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
 const database = await openDatabase(env, { log: (line) => logger.info(line) });
-const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS });
+const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS, keyring });
 const trpc = getRequestListener(
   createTrpcHandler({
     services,
