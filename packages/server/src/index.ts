@@ -19,5 +19,12 @@ export {
   type RateLimitDecision,
   type RateLimiter,
 } from "./rate-limit/limiter.ts";
-export { createKeyring, generateKeyEntry, type Keyring, KeyringError, loadKeyring, parseKeys } from "./secrets/keyring.ts";
+export {
+  createKeyring,
+  generateKeyEntry,
+  type Keyring,
+  KeyringError,
+  loadKeyring,
+  parseKeys,
+} from "./secrets/keyring.ts";
 export { createServices, type ServiceOptions, type Services } from "./services.ts";
