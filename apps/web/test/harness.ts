@@ -92,6 +92,14 @@ export async function apiHarness(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await harness.close();
+      // Every API test file checks its own server log: no API key, password or private key, ever.
+      const leaked = logLines.filter(
+        (line) =>
+          line.includes(account.apiKey) ||
+          line.includes(account.adminPassword) ||
+          /sk_[0-9A-Za-z]{20,}|BEGIN [A-Z ]*PRIVATE KEY/.test(line),
+      );
+      if (leaked.length > 0) throw new Error(`${leaked.length} log line(s) carry a secret:\n${leaked[0]}`);
     },
   };
 }
