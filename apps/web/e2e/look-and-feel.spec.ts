@@ -46,6 +46,8 @@ test("on a phone-sized screen no page scrolls sideways", async ({ browser, reque
   for (const path of ["/issuers", `/issuers/${issuer.id}`, `/issuers/${issuer.id}/auth-methods`, "/api-keys"]) {
     await page.goto(path);
     await expect(page.getByRole("main").getByRole("heading", { level: 1 })).toBeVisible();
+    // Measured once loaded: spinners ("Loading…") are role=status.
+    await expect(page.getByRole("status")).toHaveCount(0);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, `${path} scrolls sideways`).toBeLessThanOrEqual(0);
   }

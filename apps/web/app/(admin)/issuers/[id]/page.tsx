@@ -217,7 +217,7 @@ function IssuerEditor({
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm [overflow-wrap:anywhere]">
         <Link href="/issuers" className="text-slate-500 hover:text-slate-800">
           Issuers
         </Link>

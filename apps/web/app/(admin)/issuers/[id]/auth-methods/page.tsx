@@ -47,7 +47,7 @@ export default function AuthMethodsPage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm [overflow-wrap:anywhere]">
         <Link href="/issuers" className="text-slate-500 hover:text-slate-800">
           Issuers
         </Link>
