@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
-import { createDb } from "@authpi/db";
+import { createDb, freePort } from "@authpi/db";
 import { createServices, loadEnv } from "@authpi/server";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import autocannon from "autocannon";
@@ -53,15 +52,6 @@ const TARGETS: Target[] = [
 ];
 const MAX_RSS_MB = 350;
 const SECONDS = Number(process.argv[2] ?? 8);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function rssMb(pid: number): Promise<{ now: number; peak: number }> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");

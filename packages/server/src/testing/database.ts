@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { migrate, useEmbeddedPostgres } from "@authpi/db";
+import { freePort, migrate, useEmbeddedPostgres } from "@authpi/db";
 import pg from "pg";
 
 export interface TestDatabase {
@@ -11,17 +10,6 @@ export interface TestDatabase {
   /** The server's maintenance URL, to stop/start or inspect it. */
   adminUrl: string;
   drop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 function withDatabase(url: string, database: string): string {
