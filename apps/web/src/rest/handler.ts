@@ -98,12 +98,11 @@ export function createRestHandler(
   const limiter = options.rateLimiter ?? createRateLimiter({ perSecond: 100, burst: 200 });
   const match = createRouter(routes);
 
-  async function limit(key: string): Promise<RateLimitDecision> {
-    const decision = await limiter.consume(key);
+  /** An empty bucket is a 429; its RateLimit headers come from the same decision (one token taken, not two). */
+  function throwIfLimited(decision: RateLimitDecision): void {
     if (!decision.allowed) {
       throw new DomainError("rate_limited", `Too many requests; retry after ${decision.reset} second(s)`);
     }
-    return decision;
   }
 
   /** POST/PATCH with an Idempotency-Key: runs at most once per key, replays afterwards. */
@@ -149,7 +148,7 @@ export function createRestHandler(
       if (found.kind === "found") operation = found.route.operationId;
       if (found.kind === "found" && found.route.public) {
         decision = await limiter.consume(anonymous);
-        if (!decision.allowed) await limit(anonymous);
+        throwIfLimited(decision);
         outcome = serialize(
           await found.route.handle({
             request,
@@ -165,11 +164,11 @@ export function createRestHandler(
           principal = await authenticate(request, services);
         } catch (error) {
           decision = await limiter.consume(anonymous);
-          if (!decision.allowed) await limit(anonymous);
+          throwIfLimited(decision);
           throw error;
         }
         decision = await limiter.consume(`key:${principal.apiKeyId}`);
-        if (!decision.allowed) await limit(`key:${principal.apiKeyId}`);
+        throwIfLimited(decision);
         if (found.kind === "not_found") {
           throw new DomainError("route_not_found", `Unrecognized request URL (${request.method} ${url.pathname})`);
         }
