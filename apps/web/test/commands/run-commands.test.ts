@@ -39,10 +39,24 @@ function start(command: string, extraEnv: Record<string, string> = {}): ChildPro
   return child;
 }
 
+/** Neither exited nor ended by a signal (a signalled child keeps exitCode null). */
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-(child.pid as number), signal);
+  } catch (error) {
+    // The group may already be gone.
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) return;
+  if (!running(child)) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
-  process.kill(-child.pid, "SIGTERM");
+  killGroup(child, "SIGTERM");
   await exited;
 }
 
@@ -97,7 +111,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
+  // Whatever of a group is left (the leader may be gone while its children are not).
+  for (const child of children) if (child.pid !== undefined) killGroup(child, "SIGKILL");
   await rm(dataDir, { recursive: true, force: true });
   await rm(path.join(REPO, "apps/web/.next-commands-test"), { recursive: true, force: true });
 });
