@@ -109,6 +109,14 @@ try {
   console.log(`| benchmark | req/s (target ≥) | p50 ms | p99 ms (target ≤) | non-2xx |`);
   console.log(`|---|---|---|---|---|`);
   for (const target of TARGETS) {
+    // Warm-up (JIT, connection pool, plan cache) so the first target is not measured cold.
+    await autocannon({
+      url: origin,
+      connections: 10,
+      duration: 2,
+      headers: { authorization: `Bearer ${account.api_key}` },
+      requests: [target.request(ctx)],
+    });
     const result = await autocannon({
       url: origin,
       connections: 10,
