@@ -1,12 +1,8 @@
 import { readJsonObject } from "./body.ts";
-import type { Route, RouteContext } from "./router.ts";
+import { ifMatch, type Route, type RouteContext } from "./router.ts";
 
 const AUTH_METHODS = "/v1/accounts/:account_id/issuers/:issuer_id/auth-methods";
 const AUTH_METHOD = `${AUTH_METHODS}/:method_id`;
-
-function ifMatch(ctx: RouteContext): string | undefined {
-  return ctx.request.headers.get("if-match") ?? undefined;
-}
 
 function path(ctx: RouteContext) {
   return {

@@ -1,6 +1,6 @@
 import { DomainError, ListIssuersQuery, parseOrThrow, UpdateIssuerInput } from "@authpi/domain";
 import { readJsonObject } from "./body.ts";
-import type { Route, RouteContext } from "./router.ts";
+import { ifMatch, type Route } from "./router.ts";
 
 const ISSUERS = "/v1/accounts/:account_id/issuers";
 const ISSUER = `${ISSUERS}/:issuer_id`;
@@ -14,10 +14,6 @@ function queryObject(url: URL): Record<string, string> {
     query[key] = value;
   }
   return query;
-}
-
-function ifMatch(ctx: RouteContext): string | undefined {
-  return ctx.request.headers.get("if-match") ?? undefined;
 }
 
 export const issuerRoutes: Route[] = [

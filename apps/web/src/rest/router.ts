@@ -10,6 +10,11 @@ export interface RouteContext {
   requestId: string;
 }
 
+/** The `If-Match` header, when sent; PATCH and DELETE hand it to the service. */
+export function ifMatch(ctx: RouteContext): string | undefined {
+  return ctx.request.headers.get("if-match") ?? undefined;
+}
+
 export interface RouteResult {
   status: number;
   body?: unknown;
