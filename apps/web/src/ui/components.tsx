@@ -2,6 +2,7 @@
 
 import * as Dialog from "@radix-ui/react-dialog";
 import * as SwitchPrimitive from "@radix-ui/react-switch";
+import Link from "next/link";
 import {
   type ButtonHTMLAttributes,
   type InputHTMLAttributes,
@@ -274,6 +275,26 @@ export function ConfirmDialog({
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>
+  );
+}
+
+/** "Issuers / Production / Auth methods": every crumb but the last is a link. */
+export function Breadcrumb({ items }: { items: { label: string; href?: string }[] }) {
+  return (
+    <nav aria-label="Breadcrumb" className="mb-2 text-sm [overflow-wrap:anywhere]">
+      {items.map((item, i) => (
+        <span key={`${i}-${item.label}`}>
+          {i > 0 && <span className="px-1 text-slate-400">/</span>}
+          {item.href ? (
+            <Link href={item.href} className="text-slate-500 hover:text-slate-800">
+              {item.label}
+            </Link>
+          ) : (
+            <span className="text-slate-700">{item.label}</span>
+          )}
+        </span>
+      ))}
+    </nav>
   );
 }
 

@@ -7,6 +7,7 @@ import { useParams } from "next/navigation";
 import { type FormEvent, type ReactNode, useState } from "react";
 import {
   Alert,
+  Breadcrumb,
   Button,
   Card,
   ConfirmDialog,
@@ -217,13 +218,7 @@ function IssuerEditor({
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm [overflow-wrap:anywhere]">
-        <Link href="/issuers" className="text-slate-500 hover:text-slate-800">
-          Issuers
-        </Link>
-        <span className="px-1 text-slate-400">/</span>
-        <span className="text-slate-700">{issuer.name}</span>
-      </nav>
+      <Breadcrumb items={[{ label: "Issuers", href: "/issuers" }, { label: issuer.name }]} />
       <PageHeader
         title={issuer.name}
         description={

@@ -3,12 +3,12 @@
 import type { AuthMethod } from "@authpi/domain";
 import type { AuthMethodForm, AuthMethodFormField } from "@authpi/trpc";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import Link from "next/link";
 import { useParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import {
   Alert,
   Badge,
+  Breadcrumb,
   Button,
   Card,
   ConfirmDialog,
@@ -47,17 +47,13 @@ export default function AuthMethodsPage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm [overflow-wrap:anywhere]">
-        <Link href="/issuers" className="text-slate-500 hover:text-slate-800">
-          Issuers
-        </Link>
-        <span className="px-1 text-slate-400">/</span>
-        <Link href={`/issuers/${issuerId}`} className="text-slate-500 hover:text-slate-800">
-          {issuer.data?.value.name ?? issuerId}
-        </Link>
-        <span className="px-1 text-slate-400">/</span>
-        <span className="text-slate-700">Auth methods</span>
-      </nav>
+      <Breadcrumb
+        items={[
+          { label: "Issuers", href: "/issuers" },
+          { label: issuer.data?.value.name ?? issuerId, href: `/issuers/${issuerId}` },
+          { label: "Auth methods" },
+        ]}
+      />
       <PageHeader
         title="Auth methods"
         description="How users of this issuer sign in and sign up. Secrets are write-only: once saved they are never shown."
