@@ -8,7 +8,6 @@ import {
   DomainError,
   etagFor,
   idTimestamp,
-  ifMatchSatisfied,
   isId,
   type List,
   MAX_AUTH_METHODS_PER_ISSUER,
@@ -21,6 +20,7 @@ import type { Versioned, WriteOptions } from "../issuers/service.ts";
 import { ciphertextKeyId, decryptSecrets, encryptSecrets } from "../secrets/cipher.ts";
 import type { Keyring } from "../secrets/keyring.ts";
 import { uniqueViolationIndex } from "../unique-violation.ts";
+import { writeWithVersion } from "../versioned-write.ts";
 import { assertApplePrivateKey } from "./apple-key.ts";
 import {
   AUTH_METHOD_INDEXES,
@@ -31,9 +31,6 @@ import {
   toAuthMethod,
   toConfig,
 } from "./repository.ts";
-
-// Without If-Match a PATCH re-reads and re-applies when the row moved under it.
-const MAX_WRITE_ATTEMPTS = 5;
 
 function versioned(row: AuthMethodRow): Versioned<AuthMethod> {
   return { value: toAuthMethod(row), etag: etagFor(row.id, row.version) };
@@ -53,12 +50,6 @@ function issuerDeleted(id: string): DomainError {
 
 function methodNotFound(id: string): DomainError {
   return new DomainError("resource_missing", `No such auth method: '${id}'`, { param: "method_id" });
-}
-
-function preconditionFailed(currentEtag: string): DomainError {
-  return new DomainError("precondition_failed", "The auth method has been modified since the ETag in If-Match", {
-    extra: { current_etag: currentEtag },
-  });
 }
 
 function nameTaken(name: string): DomainError {
@@ -103,12 +94,6 @@ export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Key
     return row;
   }
 
-  function checkIfMatch(row: AuthMethodRow, ifMatch: string | undefined): void {
-    if (ifMatch === undefined) return;
-    const current = etagFor(row.id, row.version);
-    if (!ifMatchSatisfied(ifMatch, current)) throw preconditionFailed(current);
-  }
-
   /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted. */
   async function lockIssuer(tx: ReturnType<typeof authMethodTransaction>, issuerId: string): Promise<void> {
     const status = await tx.lockIssuer(issuerId);
@@ -116,24 +101,10 @@ export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Key
     if (status === "deleted") throw issuerDeleted(issuerId);
   }
 
-  /** Runs a versioned write, retrying on a concurrent change unless If-Match pinned the version. */
-  async function writeWithVersion<T>(
-    accountId: string,
-    issuerId: string,
-    id: string,
-    ifMatch: string | undefined,
-    attempt: (row: AuthMethodRow, issuerName: string) => Promise<T | undefined>,
-  ): Promise<T> {
-    for (let i = 0; i < MAX_WRITE_ATTEMPTS; i++) {
-      const issuer = await loadIssuer(accountId, issuerId);
-      const row = await loadMethod(issuer.id, id);
-      checkIfMatch(row, ifMatch);
-      const result = await attempt(row, issuer.name);
-      if (result !== undefined) return result;
-      if (ifMatch !== undefined) break;
-    }
-    const latest = await loadMethod(issuerId, id);
-    throw preconditionFailed(etagFor(latest.id, latest.version));
+  /** The method under its (live, not deleted) issuer: what a versioned write starts from. */
+  async function loadWithIssuer(accountId: string, issuerId: string, id: string) {
+    const issuer = await loadIssuer(accountId, issuerId);
+    return { issuerName: issuer.name, row: await loadMethod(issuer.id, id) };
   }
 
   return {
@@ -195,40 +166,51 @@ export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Key
       body: unknown,
       options: WriteOptions = {},
     ): Promise<Versioned<AuthMethod>> {
-      return writeWithVersion(accountId, issuerId, id, options.ifMatch, async (row, issuerName) => {
-        const secrets = decryptSecrets(keyring(), row.secrets, row.id);
-        const next = applyAuthMethodPatch(toConfig(row, secrets), body, { issuerName });
-        const split = splitSecrets(next.method, next.settings);
-        // Secret keys are immutable today, so the ciphertext is kept; were one to change, it is re-encrypted.
-        const unchanged = JSON.stringify(split.secrets) === JSON.stringify(secrets);
-        const ciphertext = unchanged ? row.secrets : encryptSecrets(keyring(), split.secrets, row.id);
-        const updatedAt = clock();
-        const data = { ...configColumns(next, split.settings), secrets: ciphertext, updatedAt };
-        try {
-          return await db.$transaction(async (client) => {
-            const tx = authMethodTransaction(client);
-            await lockIssuer(tx, row.issuerId);
-            if (!sameName(next.name, row.name)) {
-              const siblings = await tx.siblings(row.issuerId);
-              if (siblings.some((m) => m.id !== row.id && sameName(m.name, next.name))) throw nameTaken(next.name);
-            }
-            if (!(await tx.updateAtVersion(row.id, row.version, data))) return undefined;
-            return versioned({ ...row, ...data, version: row.version + 1 } as AuthMethodRow);
-          });
-        } catch (error) {
-          mapUniqueViolation(error, next);
-        }
+      return writeWithVersion({
+        resource: "auth method",
+        ifMatch: options.ifMatch,
+        load: () => loadWithIssuer(accountId, issuerId, id),
+        row: (loaded) => loaded.row,
+        attempt: async ({ row, issuerName }) => {
+          const secrets = decryptSecrets(keyring(), row.secrets, row.id);
+          const next = applyAuthMethodPatch(toConfig(row, secrets), body, { issuerName });
+          const split = splitSecrets(next.method, next.settings);
+          // Secret keys are immutable today, so the ciphertext is kept; were one to change, it is re-encrypted.
+          const unchanged = JSON.stringify(split.secrets) === JSON.stringify(secrets);
+          const ciphertext = unchanged ? row.secrets : encryptSecrets(keyring(), split.secrets, row.id);
+          const updatedAt = clock();
+          const data = { ...configColumns(next, split.settings), secrets: ciphertext, updatedAt };
+          try {
+            return await db.$transaction(async (client) => {
+              const tx = authMethodTransaction(client);
+              await lockIssuer(tx, row.issuerId);
+              if (!sameName(next.name, row.name)) {
+                const siblings = await tx.siblings(row.issuerId);
+                if (siblings.some((m) => m.id !== row.id && sameName(m.name, next.name))) throw nameTaken(next.name);
+              }
+              if (!(await tx.updateAtVersion(row.id, row.version, data))) return undefined;
+              return versioned({ ...row, ...data, version: row.version + 1 } as AuthMethodRow);
+            });
+          } catch (error) {
+            mapUniqueViolation(error, next);
+          }
+        },
       });
     },
 
     /** Permanent: the method and its encrypted secrets are gone (204). */
     async delete(accountId: string, issuerId: string, id: string, options: WriteOptions = {}): Promise<void> {
-      await writeWithVersion(accountId, issuerId, id, options.ifMatch, async (row) => {
-        return db.$transaction(async (client) => {
-          const tx = authMethodTransaction(client);
-          await lockIssuer(tx, row.issuerId);
-          return (await tx.deleteAtVersion(row.id, row.version)) ? true : undefined;
-        });
+      await writeWithVersion({
+        resource: "auth method",
+        ifMatch: options.ifMatch,
+        load: () => loadWithIssuer(accountId, issuerId, id),
+        row: (loaded) => loaded.row,
+        attempt: ({ row }) =>
+          db.$transaction(async (client) => {
+            const tx = authMethodTransaction(client);
+            await lockIssuer(tx, row.issuerId);
+            return (await tx.deleteAtVersion(row.id, row.version)) ? true : undefined;
+          }),
       });
     },
 

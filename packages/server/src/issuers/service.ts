@@ -5,7 +5,6 @@ import {
   etagFor,
   type Issuer,
   idTimestamp,
-  ifMatchSatisfied,
   isId,
   issuerConfigForCreate,
   type List,
@@ -15,6 +14,7 @@ import {
   type UpdateIssuerInput,
 } from "@authpi/domain";
 import type { Clock } from "../clock.ts";
+import { writeWithVersion } from "../versioned-write.ts";
 import { configColumns, createIssuerRepository, type IssuerRow, toIssuer } from "./repository.ts";
 
 export interface Versioned<T> {
@@ -27,22 +27,12 @@ export interface WriteOptions {
   ifMatch?: string | undefined;
 }
 
-// Without If-Match a PATCH is last-writer-wins per field, but never loses a
-// concurrent write: it re-reads and re-applies when the row moved under it.
-const MAX_WRITE_ATTEMPTS = 5;
-
 function versioned(row: IssuerRow): Versioned<Issuer> {
   return { value: toIssuer(row), etag: etagFor(row.id, row.version) };
 }
 
 function notFound(id: string): DomainError {
   return new DomainError("resource_missing", `No such issuer: '${id}'`, { param: "issuer_id" });
-}
-
-function preconditionFailed(currentEtag: string): DomainError {
-  return new DomainError("precondition_failed", "The issuer has been modified since the ETag in If-Match", {
-    extra: { current_etag: currentEtag },
-  });
 }
 
 export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceDays: number }) {
@@ -52,33 +42,6 @@ export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceD
     const row = isId("issuer", id) ? await repo.find(accountId, id) : null;
     if (!row) throw notFound(id);
     return row;
-  }
-
-  function checkIfMatch(row: IssuerRow, ifMatch: string | undefined): void {
-    if (ifMatch === undefined) return;
-    const current = etagFor(row.id, row.version);
-    if (!ifMatchSatisfied(ifMatch, current)) throw preconditionFailed(current);
-  }
-
-  /** Runs a versioned write, retrying on a concurrent change unless If-Match pinned the version. */
-  async function writeWithVersion<T>(
-    accountId: string,
-    id: string,
-    ifMatch: string | undefined,
-    attempt: (row: IssuerRow) => Promise<T | undefined>,
-  ): Promise<T> {
-    for (let i = 0; i < MAX_WRITE_ATTEMPTS; i++) {
-      const row = await load(accountId, id);
-      checkIfMatch(row, ifMatch);
-      const result = await attempt(row);
-      if (result !== undefined) return result;
-      if (ifMatch !== undefined) {
-        const latest = await load(accountId, id);
-        throw preconditionFailed(etagFor(latest.id, latest.version));
-      }
-    }
-    const latest = await load(accountId, id);
-    throw preconditionFailed(etagFor(latest.id, latest.version));
   }
 
   return {
@@ -121,33 +84,45 @@ export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceD
     },
 
     async update(accountId: string, id: string, patch: UpdateIssuerInput, options: WriteOptions = {}) {
-      return writeWithVersion(accountId, id, options.ifMatch, async (row) => {
-        const current = toIssuer(row);
-        const next = applyIssuerPatch(current, patch);
-        const restoring = current.status === "deleted";
-        const updatedAt = clock();
-        const data = {
-          ...configColumns(next),
-          updatedAt,
-          ...(restoring ? { deletedAt: null, purgeAfter: null } : {}),
-        };
-        if (!(await repo.updateAtVersion(row.id, row.version, data))) return undefined;
-        return versioned({ ...row, ...data, version: row.version + 1 } as IssuerRow);
+      return writeWithVersion({
+        resource: "issuer",
+        ifMatch: options.ifMatch,
+        load: () => load(accountId, id),
+        row: (row) => row,
+        attempt: async (row) => {
+          const current = toIssuer(row);
+          const next = applyIssuerPatch(current, patch);
+          const restoring = current.status === "deleted";
+          const updatedAt = clock();
+          const data = {
+            ...configColumns(next),
+            updatedAt,
+            ...(restoring ? { deletedAt: null, purgeAfter: null } : {}),
+          };
+          if (!(await repo.updateAtVersion(row.id, row.version, data))) return undefined;
+          return versioned({ ...row, ...data, version: row.version + 1 } as IssuerRow);
+        },
       });
     },
 
     async delete(accountId: string, id: string, options: WriteOptions = {}): Promise<void> {
-      await writeWithVersion(accountId, id, options.ifMatch, async (row) => {
-        // A deleted issuer is still readable, but for DELETE it is already gone.
-        if (row.status === "deleted") throw notFound(id);
-        const now = clock();
-        const data = {
-          status: "deleted",
-          deletedAt: now,
-          purgeAfter: purgeAfter(now, config.deleteGraceDays),
-          updatedAt: now,
-        };
-        return (await repo.updateAtVersion(row.id, row.version, data)) ? true : undefined;
+      await writeWithVersion({
+        resource: "issuer",
+        ifMatch: options.ifMatch,
+        load: () => load(accountId, id),
+        row: (row) => row,
+        attempt: async (row) => {
+          // A deleted issuer is still readable, but for DELETE it is already gone.
+          if (row.status === "deleted") throw notFound(id);
+          const now = clock();
+          const data = {
+            status: "deleted",
+            deletedAt: now,
+            purgeAfter: purgeAfter(now, config.deleteGraceDays),
+            updatedAt: now,
+          };
+          return (await repo.updateAtVersion(row.id, row.version, data)) ? true : undefined;
+        },
       });
     },
 
