@@ -1,4 +1,4 @@
-export { createDb, type Db, type DbOptions } from "./client.ts";
+export { createDb, createListenerClient, type Db, type DbOptions } from "./client.ts";
 export { type EmbeddedOptions, type RunningDatabase, useEmbeddedPostgres } from "./embedded.ts";
 export { Prisma } from "./generated/prisma/client.ts";
 export type * from "./generated/prisma/models.ts";

@@ -3,6 +3,7 @@ import {
   createRateLimiter,
   DATABASE_RETRY_AFTER_SECONDS,
   databaseUnavailable,
+  JsonText,
   type Principal,
   type RateLimitDecision,
   type RateLimiter,
@@ -56,7 +57,12 @@ async function authenticate(request: Request, services: Services): Promise<Princ
 function serialize(result: RouteResult): Outcome {
   return {
     status: result.status,
-    body: result.status === 204 || result.body === undefined ? null : JSON.stringify(result.body),
+    body:
+      result.status === 204 || result.body === undefined
+        ? null
+        : result.body instanceof JsonText
+          ? result.body.json
+          : JSON.stringify(result.body),
     etag: result.etag,
     headers: result.headers,
   };
@@ -122,9 +128,9 @@ export function createRestHandler(
         fingerprint: requestFingerprint(method, ctx.url.pathname, bytes),
         operation: route.operationId,
       },
-      async () => {
+      async (txServices) => {
         try {
-          return serialize(await route.handle({ ...ctx, request }));
+          return serialize(await route.handle({ ...ctx, request, services: txServices }));
         } catch (error) {
           return renderError(error, ctx.requestId, logger);
         }

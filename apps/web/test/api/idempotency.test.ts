@@ -238,8 +238,8 @@ describe("the idempotency service itself", () => {
   test("a 4xx outcome is kept, but nothing the request wrote before failing", async () => {
     const key = freshKey();
     const name = `Rolled back ${key}`;
-    const first = await api.services.idempotency.execute(scope(key), async () => {
-      await api.services.issuers.create(api.account.accountId, { name });
+    const first = await api.services.idempotency.execute(scope(key), async (tx) => {
+      await tx.issuers.create(api.account.accountId, { name });
       return { status: 409, body: '{"error":"conflict"}' };
     });
     expect(first).toMatchObject({ replayed: false, response: { status: 409, body: '{"error":"conflict"}' } });
@@ -253,14 +253,14 @@ describe("the idempotency service itself", () => {
   test("a 5xx outcome keeps nothing and frees the key for the retry", async () => {
     const key = freshKey();
     const name = `Retried ${key}`;
-    const failed = await api.services.idempotency.execute(scope(key), async () => {
-      await api.services.issuers.create(api.account.accountId, { name });
+    const failed = await api.services.idempotency.execute(scope(key), async (tx) => {
+      await tx.issuers.create(api.account.accountId, { name });
       return { status: 503, body: '{"error":"unavailable"}' };
     });
     expect(failed).toMatchObject({ replayed: false, response: { status: 503 } });
     expect(await issuerCount(api, name)).toBe(0);
-    const retried = await api.services.idempotency.execute(scope(key), async () => {
-      await api.services.issuers.create(api.account.accountId, { name });
+    const retried = await api.services.idempotency.execute(scope(key), async (tx) => {
+      await tx.issuers.create(api.account.accountId, { name });
       return { status: 201, body: '{"ok":true}' };
     });
     expect(retried).toMatchObject({ replayed: false, response: { status: 201 } });

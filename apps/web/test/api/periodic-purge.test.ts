@@ -27,8 +27,8 @@ test("the server purges expired deleted issuers on its own, and leaves the other
     now += 11 * 86_400_000; // 31 days after the first deletion, 11 after the second
 
     await expect.poll(() => db.issuer.count({ where: { id: expired.value.id } }), { timeout: 5_000 }).toBe(0);
-    expect((await services.issuers.get(account_id, recent.value.id)).value.status).toBe("deleted");
-    expect((await services.issuers.get(account_id, alive.value.id)).value.status).toBe("active");
+    expect(JSON.parse((await services.issuers.get(account_id, recent.value.id)).value.json).status).toBe("deleted");
+    expect(JSON.parse((await services.issuers.get(account_id, alive.value.id)).value.json).status).toBe("active");
   } finally {
     await app.shutdown("test");
     await db.$disconnect();

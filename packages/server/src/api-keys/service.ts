@@ -1,12 +1,30 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Db } from "@authpi/db";
+import { createListenerClient, type Db } from "@authpi/db";
 import { DomainError, newId, toTimestamp } from "@authpi/domain";
+import type pg from "pg";
 import type { Clock } from "../clock.ts";
+import { type Sql, sqlOf, statement } from "../sql.ts";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const SECRET_PATTERN = /^sk_[0-9A-Za-z]{43,64}$/;
 // last_used_at is a hint, not an audit trail: write it at most once a minute per key.
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** The channel a revocation is announced on; its payload is the key's id. */
+export const API_KEY_REVOKED_CHANNEL = "api_key_revoked";
+const CACHE_MAX_ENTRIES = 10_000;
+const LISTENER_RETRY_MS = 1_000;
+
+const FIND_BY_HASH = statement(
+  "api_key_find_by_hash",
+  "SELECT id, account_id, revoked_at, secret_hash FROM api_keys WHERE secret_hash = $1",
+);
+
+// One statement: the revocation and its announcement commit together (NOTIFY is sent at commit).
+const REVOKE = statement(
+  "api_key_revoke",
+  `UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id = $1 AND revoked_at IS NULL
+   RETURNING id, pg_notify('${API_KEY_REVOKED_CHANNEL}', id)`,
+);
 
 function base62(bytes: Buffer): string {
   let n = BigInt(`0x${bytes.toString("hex")}`);
@@ -61,8 +79,88 @@ function toView(row: ApiKeyRow): ApiKeyView {
   };
 }
 
-export function createApiKeyService(db: Db, clock: Clock) {
+/**
+ * Resolved keys of this process, keyed by the secret's hash. Used only while
+ * this process LISTENs for revocations: a revoked key is dropped the moment
+ * Postgres delivers the NOTIFY (every process gets it), and while the listener
+ * is down nothing is served from the cache, which is emptied on reconnect
+ * (notifications sent meanwhile are lost). A lookup that raced a revocation is
+ * not cached: `generation` moves with every notification.
+ */
+function createKeyCache(db: Db) {
+  const byHash = new Map<string, Principal>();
+  let generation = 0;
+  let listening = false;
+  let listener: pg.Client | undefined;
+  let starting: Promise<void> | undefined;
+  let stopped = false;
+
+  function forget(apiKeyId: string): void {
+    generation++;
+    for (const [hash, principal] of byHash) if (principal.apiKeyId === apiKeyId) byHash.delete(hash);
+  }
+
+  function lost(): void {
+    listening = false;
+    listener = undefined;
+    generation++;
+    byHash.clear();
+    if (!stopped && !db.pool.ended) {
+      setTimeout(() => {
+        starting = undefined;
+        start();
+      }, LISTENER_RETRY_MS).unref();
+    }
+  }
+
+  function start(): void {
+    if (starting || stopped || db.pool.ended) return;
+    const client = createListenerClient(db);
+    listener = client;
+    client.on("notification", (message) => {
+      if (message.channel === API_KEY_REVOKED_CHANNEL && message.payload) forget(message.payload);
+    });
+    client.on("error", () => client.end().catch(() => {}));
+    client.once("end", () => {
+      if (listener === client) lost();
+    });
+    starting = client
+      .connect()
+      .then(() => client.query(`LISTEN ${API_KEY_REVOKED_CHANNEL}`))
+      .then(() => {
+        if (listener === client) listening = true;
+      })
+      .catch(() => {
+        client.end().catch(() => {});
+      });
+  }
+
+  return {
+    get(hash: string): Principal | undefined {
+      start();
+      return listening ? byHash.get(hash) : undefined;
+    },
+    /** The generation to pass to `set` after the lookup. */
+    generation: () => generation,
+    set(hash: string, principal: Principal, seenAt: number): void {
+      if (!listening || seenAt !== generation) return;
+      if (byHash.size >= CACHE_MAX_ENTRIES) byHash.delete(byHash.keys().next().value as string);
+      byHash.set(hash, principal);
+    },
+    /** Drops a key in this process at once (its own revocations do not wait for the NOTIFY). */
+    forget,
+    async close(): Promise<void> {
+      stopped = true;
+      listening = false;
+      await listener?.end().catch(() => {});
+    },
+  };
+}
+
+export function createApiKeyService(db: Db, clock: Clock, options: { cache?: boolean; sql?: Sql } = {}) {
   const lastUsedWritten = new Map<string, number>();
+  const sql = options.sql ?? sqlOf(db);
+  const cache = options.cache === false ? undefined : createKeyCache(db);
 
   return {
     /** Creates a key; the secret is returned once and only its hash is kept. */
@@ -86,31 +184,46 @@ export function createApiKeyService(db: Db, clock: Clock) {
       return rows.map(toView);
     },
 
+    /** Revokes a key; every server process stops accepting it within moments (NOTIFY), not after a TTL. */
     async revoke(accountId: string, id: string): Promise<ApiKeyView> {
+      await sql.query(REVOKE, [accountId, id, clock()]);
+      cache?.forget(id);
       const row = await db.apiKey.findFirst({ where: { id, accountId } });
       if (!row) throw new DomainError("resource_missing", `No such API key: ${id}`, { param: "id" });
-      if (row.revokedAt) return toView(row);
-      return toView(await db.apiKey.update({ where: { id }, data: { revokedAt: clock() } }));
+      return toView(row);
     },
 
     /** Resolves a Bearer secret to its account; unknown and revoked keys are both 401. */
     async authenticate(secret: string): Promise<Principal> {
       if (!SECRET_PATTERN.test(secret)) throw new DomainError("invalid_api_key", "Invalid API key provided");
       const hash = hashSecret(secret);
-      const row = await db.apiKey.findUnique({
-        where: { secretHash: hash },
-        select: { id: true, accountId: true, revokedAt: true, secretHash: true },
-      });
-      if (!row || row.revokedAt || !timingSafeEqual(Buffer.from(row.secretHash), hash)) {
-        throw new DomainError("invalid_api_key", "Invalid API key provided");
+      const hashKey = Buffer.from(hash).toString("base64");
+      let principal = cache?.get(hashKey);
+      if (!principal) {
+        const generation = cache?.generation() ?? 0;
+        const [row] = await sql.query<{ id: string; account_id: string; revoked_at: Date | null; secret_hash: Buffer }>(
+          FIND_BY_HASH,
+          [Buffer.from(hash)],
+        );
+        if (!row || row.revoked_at || !timingSafeEqual(row.secret_hash, hash)) {
+          throw new DomainError("invalid_api_key", "Invalid API key provided");
+        }
+        principal = { accountId: row.account_id, apiKeyId: row.id };
+        cache?.set(hashKey, principal, generation);
       }
       const now = clock().getTime();
-      if (now - (lastUsedWritten.get(row.id) ?? 0) > LAST_USED_RESOLUTION_MS) {
-        lastUsedWritten.set(row.id, now);
+      const { apiKeyId } = principal;
+      if (now - (lastUsedWritten.get(apiKeyId) ?? 0) > LAST_USED_RESOLUTION_MS) {
+        lastUsedWritten.set(apiKeyId, now);
         // Not awaited: the request must not wait for, or fail because of, a usage hint.
-        db.apiKey.update({ where: { id: row.id }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+        db.apiKey.update({ where: { id: apiKeyId }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
       }
-      return { accountId: row.accountId, apiKeyId: row.id };
+      return principal;
+    },
+
+    /** Stops listening for revocations. */
+    close: async (): Promise<void> => {
+      await cache?.close();
     },
   };
 }

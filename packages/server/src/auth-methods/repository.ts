@@ -1,15 +1,7 @@
-import type { AuthMethodModel as AuthMethodRow, Db, Prisma } from "@authpi/db";
-import {
-  type AuthMethod,
-  type AuthMethodConfig,
-  AuthMethod as AuthMethodSchema,
-  authMethodDefinition,
-  isAuthMethodType,
-  joinSecrets,
-  toTimestamp,
-} from "@authpi/domain";
-
-export type { AuthMethodRow };
+import type { Db } from "@authpi/db";
+import { AUTH_METHOD_TYPES, type AuthMethodConfig, type AuthMethodType, authMethodDefinition } from "@authpi/domain";
+import { type Sql, statement } from "../sql.ts";
+import { isoTimestamp, jsonObject, literal } from "../sql-json.ts";
 
 /** The unique indexes of `auth_methods`, by the name the migration gives them. */
 export const AUTH_METHOD_INDEXES = {
@@ -17,109 +9,234 @@ export const AUTH_METHOD_INDEXES = {
   singleton: "auth_methods_issuer_id_singleton_method_key",
 } as const;
 
-function methodOf(row: AuthMethodRow) {
-  if (!isAuthMethodType(row.method)) throw new Error(`auth method ${row.id} has an unknown type`);
-  return row.method;
-}
+/**
+ * `secrets_set` from the domain's declaration: every secret key of a method is
+ * required, so a row with ciphertext has all of its method's secret keys set.
+ */
+const SECRETS_SET = (alias: string) =>
+  `CASE WHEN ${alias}.secrets IS NULL THEN '[]'::json ELSE (CASE ${alias}.method ${AUTH_METHOD_TYPES.map(
+    (type) => `WHEN ${literal(type)} THEN ${literal(JSON.stringify(authMethodDefinition(type).secretKeys))}::json`,
+  ).join(" ")} END) END`;
 
 /**
- * The response allowlist: a row becomes an API object only through the schema,
- * whose settings leave the secret keys out. The stored settings hold no
- * secrets in the first place; `secrets_set` comes from the declaration, as
- * every secret key of every method is required (so set whenever the row has secrets).
+ * The API object of an auth method (`AuthMethod` in the domain), field by
+ * field. The stored settings hold no secrets (they live in `secrets`, which is
+ * not projected), so nothing secret can be in this text.
  */
-export function toAuthMethod(row: AuthMethodRow): AuthMethod {
-  const method = methodOf(row);
-  return AuthMethodSchema.parse({
-    object: "auth_method",
-    id: row.id,
-    issuer_id: row.issuerId,
-    name: row.name,
-    method,
-    enabled_login: row.enabledLogin,
-    enabled_signup: row.enabledSignup,
-    featured: row.featured,
-    first_factor_only: row.firstFactorOnly,
-    settings: row.settings,
-    secrets_set: row.secrets === null ? [] : authMethodDefinition(method).secretKeys,
-    created_at: toTimestamp(row.createdAt),
-    updated_at: toTimestamp(row.updatedAt),
+export function authMethodJson(alias: string): string {
+  const c = (column: string) => `${alias}.${column}`;
+  return jsonObject({
+    object: "'auth_method'",
+    id: c("id"),
+    issuer_id: c("issuer_id"),
+    name: c("name"),
+    method: c("method"),
+    enabled_login: c("enabled_login"),
+    enabled_signup: c("enabled_signup"),
+    featured: c("featured"),
+    first_factor_only: c("first_factor_only"),
+    settings: c("settings"),
+    secrets_set: SECRETS_SET(alias),
+    created_at: isoTimestamp(c("created_at")),
+    updated_at: isoTimestamp(c("updated_at")),
   });
 }
 
-/** The stored configuration with the given (decrypted) secrets put back, for the PATCH rules. */
-export function toConfig(row: AuthMethodRow, secrets: Record<string, string>): AuthMethodConfig {
-  return {
-    method: methodOf(row),
-    name: row.name,
-    enabled_login: row.enabledLogin,
-    enabled_signup: row.enabledSignup,
-    featured: row.featured,
-    first_factor_only: row.firstFactorOnly,
-    settings: joinSecrets(row.settings as Record<string, unknown>, secrets),
-  } as AuthMethodConfig;
+/** The issuer of a path, as the auth-method rules need it. */
+export interface IssuerRef {
+  issuer_id: string;
+  issuer_name: string;
+  issuer_status: string;
 }
 
-/** Columns of a configuration; `settings` must already be without secrets. */
-export function configColumns(config: AuthMethodConfig, publicSettings: Record<string, unknown>) {
-  return {
-    name: config.name,
-    method: config.method,
-    enabledLogin: config.enabled_login,
-    enabledSignup: config.enabled_signup,
-    featured: config.featured,
-    firstFactorOnly: config.first_factor_only,
-    settings: publicSettings as Prisma.InputJsonObject,
-  };
+/** An auth method as stored, for the PATCH rules (settings without secrets, the ciphertext apart). */
+export interface AuthMethodRow {
+  id: string;
+  issuer_id: string;
+  name: string;
+  method: AuthMethodType;
+  enabled_login: boolean;
+  enabled_signup: boolean;
+  featured: boolean;
+  first_factor_only: boolean;
+  settings: Record<string, unknown>;
+  secrets: string | null;
+  version: number;
+  json: string;
 }
 
-export function createAuthMethodRepository(db: Db) {
-  return {
-    list(issuerId: string): Promise<AuthMethodRow[]> {
-      return db.authMethod.findMany({ where: { issuerId }, orderBy: { id: "asc" } });
-    },
+const ROW_COLUMNS = (alias: string) =>
+  `${alias}.id, ${alias}.name, ${alias}.method, ${alias}.enabled_login, ${alias}.enabled_signup,
+   ${alias}.featured, ${alias}.first_factor_only, ${alias}.settings, ${alias}.secrets, ${alias}.version,
+   ${authMethodJson(alias)}::text AS json`;
 
-    find(issuerId: string, id: string): Promise<AuthMethodRow | null> {
-      return db.authMethod.findFirst({ where: { id, issuerId } });
-    },
-  };
+/** The issuer of the path (this account's) and, in the same statement, one of its methods. */
+const FIND_WITH_ISSUER = statement(
+  "auth_method_find_with_issuer",
+  `SELECT i.id AS issuer_id, i.name AS issuer_name, i.status AS issuer_status, m.*
+   FROM issuers i
+   LEFT JOIN LATERAL (SELECT ${ROW_COLUMNS("a")} FROM auth_methods a WHERE a.issuer_id = i.id AND a.id = $3::text) m ON true
+   WHERE i.account_id = $1 AND i.id = $2`,
+);
+
+/** The issuer of the path and its methods as the API's list JSON (one page, creation order). */
+const LIST_WITH_ISSUER = statement(
+  "auth_method_list_with_issuer",
+  `SELECT i.id AS issuer_id, i.name AS issuer_name, i.status AS issuer_status,
+     json_build_object(
+       'object', 'list',
+       'data', COALESCE((SELECT json_agg(${authMethodJson("a")} ORDER BY a.id) FROM auth_methods a WHERE a.issuer_id = i.id), '[]'::json),
+       'has_more', false,
+       'next_cursor', null
+     )::text AS json
+   FROM issuers i WHERE i.account_id = $1 AND i.id = $2`,
+);
+
+/** Locks the issuer so concurrent writes to its methods serialize; with the siblings the rules check. */
+const LOCK_ISSUER = statement(
+  "auth_method_lock_issuer",
+  `SELECT i.status, i.name,
+     COALESCE((SELECT json_agg(json_build_object('id', a.id, 'method', a.method, 'name', a.name))
+               FROM auth_methods a WHERE a.issuer_id = i.id), '[]'::json) AS siblings
+   FROM issuers i WHERE i.id = $1 FOR UPDATE OF i`,
+);
+
+const RETURNING = `id, version, ${authMethodJson("auth_methods")}::text AS json`;
+
+const INSERT = statement(
+  "auth_method_insert",
+  `INSERT INTO auth_methods (id, issuer_id, name, method, enabled_login, enabled_signup, featured, first_factor_only,
+     settings, secrets, version, created_at, updated_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)
+   RETURNING ${RETURNING}`,
+);
+
+const UPDATE_AT_VERSION = statement(
+  "auth_method_update_at_version",
+  `UPDATE auth_methods SET name = $3, enabled_login = $4, enabled_signup = $5, featured = $6, settings = $7,
+     secrets = $8, updated_at = $9, version = version + 1
+   WHERE id = $1 AND version = $2
+   RETURNING ${RETURNING}`,
+);
+
+const DELETE_AT_VERSION = statement(
+  "auth_method_delete_at_version",
+  "DELETE FROM auth_methods WHERE id = $1 AND version = $2 RETURNING id",
+);
+
+export interface Written {
+  id: string;
+  version: number;
+  json: string;
 }
 
-/** Queries that must run inside the transaction that locked the issuer. */
-export function authMethodTransaction(tx: Prisma.TransactionClient) {
+export interface Sibling {
+  id: string;
+  method: string;
+  name: string;
+}
+
+/** Every query on `auth_methods`; `sql` is the pool or the caller's transaction. */
+export function createAuthMethodRepository(sql: Sql, db: Db) {
   return {
-    /** Locks the issuer row so concurrent writes to its auth methods serialize; its status, or null. */
-    async lockIssuer(issuerId: string): Promise<string | null> {
-      const rows = await tx.$queryRaw<
-        { status: string }[]
-      >`SELECT status FROM issuers WHERE id = ${issuerId} FOR UPDATE`;
-      return rows[0]?.status ?? null;
+    async findWithIssuer(
+      accountId: string,
+      issuerId: string,
+      id: string | null,
+    ): Promise<(IssuerRef & { method: AuthMethodRow | undefined }) | undefined> {
+      const [row] = await sql.query<IssuerRef & Partial<AuthMethodRow>>(FIND_WITH_ISSUER, [accountId, issuerId, id]);
+      if (!row) return undefined;
+      const { issuer_id, issuer_name, issuer_status, ...method } = row;
+      return {
+        issuer_id,
+        issuer_name,
+        issuer_status,
+        method: method.id ? ({ ...method, issuer_id } as AuthMethodRow) : undefined,
+      };
     },
 
-    siblings(issuerId: string) {
-      return tx.authMethod.findMany({ where: { issuerId }, select: { id: true, method: true, name: true } });
+    async listWithIssuer(accountId: string, issuerId: string): Promise<(IssuerRef & { json: string }) | undefined> {
+      return (await sql.query<IssuerRef & { json: string }>(LIST_WITH_ISSUER, [accountId, issuerId]))[0];
     },
 
-    insert(data: Prisma.AuthMethodUncheckedCreateInput): Promise<AuthMethodRow> {
-      return tx.authMethod.create({ data });
+    /** Must run in a transaction: the lock lasts until it ends. Undefined when the issuer is gone. */
+    async lockIssuer(issuerId: string): Promise<{ status: string; name: string; siblings: Sibling[] } | undefined> {
+      if (!sql.inTransaction) throw new Error("lockIssuer outside a transaction would lock nothing");
+      return (await sql.query<{ status: string; name: string; siblings: Sibling[] }>(LOCK_ISSUER, [issuerId]))[0];
     },
 
-    /** Writes only when the row is still at `version`; returns false when it was not. */
+    async insert(row: {
+      id: string;
+      issuerId: string;
+      config: AuthMethodConfig;
+      publicSettings: Record<string, unknown>;
+      secrets: string | null;
+      createdAt: Date;
+    }): Promise<Written> {
+      const { config } = row;
+      const [inserted] = await sql.query<Written>(INSERT, [
+        row.id,
+        row.issuerId,
+        config.name,
+        config.method,
+        config.enabled_login,
+        config.enabled_signup,
+        config.featured,
+        config.first_factor_only,
+        JSON.stringify(row.publicSettings),
+        row.secrets,
+        row.createdAt,
+      ]);
+      if (!inserted) throw new Error("INSERT … RETURNING returned no row");
+      return inserted;
+    },
+
+    /** Writes only when the row is still at `version`; undefined when it was not. */
     async updateAtVersion(
       id: string,
       version: number,
-      data: Prisma.AuthMethodUncheckedUpdateManyInput,
-    ): Promise<boolean> {
-      const { count } = await tx.authMethod.updateMany({
-        where: { id, version },
-        data: { ...data, version: version + 1 },
-      });
-      return count === 1;
+      change: {
+        config: AuthMethodConfig;
+        publicSettings: Record<string, unknown>;
+        secrets: string | null;
+        updatedAt: Date;
+      },
+    ): Promise<Written | undefined> {
+      const { config } = change;
+      const [updated] = await sql.query<Written>(UPDATE_AT_VERSION, [
+        id,
+        version,
+        config.name,
+        config.enabled_login,
+        config.enabled_signup,
+        config.featured,
+        JSON.stringify(change.publicSettings),
+        change.secrets,
+        change.updatedAt,
+      ]);
+      return updated;
     },
 
     async deleteAtVersion(id: string, version: number): Promise<boolean> {
-      const { count } = await tx.authMethod.deleteMany({ where: { id, version } });
+      return (await sql.query(DELETE_AT_VERSION, [id, version])).length === 1;
+    },
+
+    /** Cold path (`pnpm rotate-secrets`): Prisma. */
+    secretsAfter(after: string, take: number) {
+      return db.authMethod.findMany({
+        where: { secrets: { not: null }, id: { gt: after } },
+        select: { id: true, secrets: true },
+        orderBy: { id: "asc" },
+        take,
+      });
+    },
+
+    /** Replaces the ciphertext only if it is still `current`; whether it did. */
+    async replaceSecrets(id: string, current: string, fresh: string | null): Promise<boolean> {
+      const { count } = await db.authMethod.updateMany({ where: { id, secrets: current }, data: { secrets: fresh } });
       return count === 1;
     },
   };
 }
+
+export type AuthMethodRepository = ReturnType<typeof createAuthMethodRepository>;

@@ -9,31 +9,39 @@ import {
   etagFor,
   idTimestamp,
   isId,
+  joinSecrets,
   type List,
   MAX_AUTH_METHODS_PER_ISSUER,
   newId,
   splitSecrets,
 } from "@authpi/domain";
 import type { Clock } from "../clock.ts";
-import { createIssuerRepository } from "../issuers/repository.ts";
 import type { Versioned, WriteOptions } from "../issuers/service.ts";
+import { JsonText } from "../json-text.ts";
 import { ciphertextKeyId, decryptSecrets, encryptSecrets } from "../secrets/cipher.ts";
 import type { Keyring } from "../secrets/keyring.ts";
+import type { Sql } from "../sql.ts";
 import { uniqueViolationIndex } from "../unique-violation.ts";
 import { writeWithVersion } from "../versioned-write.ts";
 import { assertApplePrivateKey } from "./apple-key.ts";
 import {
   AUTH_METHOD_INDEXES,
+  type AuthMethodRepository,
   type AuthMethodRow,
-  authMethodTransaction,
-  configColumns,
   createAuthMethodRepository,
-  toAuthMethod,
-  toConfig,
+  type IssuerRef,
+  type Sibling,
+  type Written,
 } from "./repository.ts";
 
-function versioned(row: AuthMethodRow): Versioned<AuthMethod> {
-  return { value: toAuthMethod(row), etag: etagFor(row.id, row.version) };
+/** A read: the JSON text as Postgres built it, sent as-is. */
+function versioned(row: Written): Versioned<JsonText<AuthMethod>> {
+  return { value: new JsonText<AuthMethod>(row.json), etag: etagFor(row.id, row.version) };
+}
+
+/** A write's answer: the object Postgres built in the same statement (RETURNING), decoded, not re-validated. */
+function written(row: Written): Versioned<AuthMethod> {
+  return { value: JSON.parse(row.json) as AuthMethod, etag: etagFor(row.id, row.version) };
 }
 
 function issuerNotFound(id: string): DomainError {
@@ -76,64 +84,79 @@ function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
 
-export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Keyring) {
-  const repo = createAuthMethodRepository(db);
-  const issuers = createIssuerRepository(db);
+/** The issuer of the path must be this account's and not deleted. */
+function liveIssuer<T extends IssuerRef>(issuerId: string, found: T | undefined): T {
+  if (!found) throw issuerNotFound(issuerId);
+  if (found.issuer_status === "deleted") throw issuerDeleted(issuerId);
+  return found;
+}
 
-  /** The issuer of the path, which must be this account's and not deleted. */
-  async function loadIssuer(accountId: string, issuerId: string) {
-    const issuer = isId("issuer", issuerId) ? await issuers.find(accountId, issuerId) : null;
-    if (!issuer) throw issuerNotFound(issuerId);
-    if (issuer.status === "deleted") throw issuerDeleted(issuerId);
-    return issuer;
-  }
+/** The stored configuration with the given (decrypted) secrets put back, for the PATCH rules. */
+function toConfig(row: AuthMethodRow, secrets: Record<string, string>): AuthMethodConfig {
+  return {
+    method: row.method,
+    name: row.name,
+    enabled_login: row.enabled_login,
+    enabled_signup: row.enabled_signup,
+    featured: row.featured,
+    first_factor_only: row.first_factor_only,
+    settings: joinSecrets(row.settings, secrets),
+  } as AuthMethodConfig;
+}
 
-  async function loadMethod(issuerId: string, id: string): Promise<AuthMethodRow> {
-    const row = isId("authMethod", id) ? await repo.find(issuerId, id) : null;
-    if (!row) throw methodNotFound(id);
-    return row;
-  }
+/**
+ * Auth methods. `sql` is where the writes run their transaction (the pool, or
+ * the request's transaction, which they then join as a savepoint).
+ */
+export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring: () => Keyring) {
+  const repo = createAuthMethodRepository(sql, db);
 
-  /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted. */
-  async function lockIssuer(tx: ReturnType<typeof authMethodTransaction>, issuerId: string): Promise<void> {
-    const status = await tx.lockIssuer(issuerId);
-    if (status === null) throw issuerNotFound(issuerId);
-    if (status === "deleted") throw issuerDeleted(issuerId);
+  /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted; its other methods. */
+  async function lockIssuer(tx: AuthMethodRepository, issuerId: string): Promise<Sibling[]> {
+    const locked = await tx.lockIssuer(issuerId);
+    if (!locked) throw issuerNotFound(issuerId);
+    if (locked.status === "deleted") throw issuerDeleted(issuerId);
+    return locked.siblings;
   }
 
   /** The method under its (live, not deleted) issuer: what a versioned write starts from. */
   async function loadWithIssuer(accountId: string, issuerId: string, id: string) {
-    const issuer = await loadIssuer(accountId, issuerId);
-    return { issuerName: issuer.name, row: await loadMethod(issuer.id, id) };
+    const found = isId("issuer", issuerId)
+      ? await repo.findWithIssuer(accountId, issuerId, isId("authMethod", id) ? id : null)
+      : undefined;
+    const issuer = liveIssuer(issuerId, found);
+    if (!issuer.method) throw methodNotFound(id);
+    return { issuerName: issuer.issuer_name, row: issuer.method };
+  }
+
+  /** Runs `fn` in a transaction with a repository bound to it. */
+  function inTransaction<T>(fn: (tx: AuthMethodRepository) => Promise<T>): Promise<T> {
+    return sql.transaction((tx) => fn(createAuthMethodRepository(tx, db)));
   }
 
   return {
     /** All of an issuer's auth methods in creation order (api-contract §2: one page, `has_more: false`). */
-    async list(accountId: string, issuerId: string): Promise<List<AuthMethod>> {
-      const issuer = await loadIssuer(accountId, issuerId);
-      const rows = await repo.list(issuer.id);
-      return { object: "list", data: rows.map(toAuthMethod), has_more: false, next_cursor: null };
+    async list(accountId: string, issuerId: string): Promise<JsonText<List<AuthMethod>>> {
+      const found = isId("issuer", issuerId) ? await repo.listWithIssuer(accountId, issuerId) : undefined;
+      return new JsonText(liveIssuer(issuerId, found).json);
     },
 
-    async get(accountId: string, issuerId: string, id: string): Promise<Versioned<AuthMethod>> {
-      const issuer = await loadIssuer(accountId, issuerId);
-      return versioned(await loadMethod(issuer.id, id));
+    async get(accountId: string, issuerId: string, id: string): Promise<Versioned<JsonText<AuthMethod>>> {
+      return versioned((await loadWithIssuer(accountId, issuerId, id)).row);
     },
 
     async create(accountId: string, issuerId: string, input: unknown): Promise<Versioned<AuthMethod>> {
-      const issuer = await loadIssuer(accountId, issuerId);
-      const config = authMethodConfigForCreate(input, { issuerName: issuer.name });
+      const found = isId("issuer", issuerId) ? await repo.findWithIssuer(accountId, issuerId, null) : undefined;
+      const issuer = liveIssuer(issuerId, found);
+      const config = authMethodConfigForCreate(input, { issuerName: issuer.issuer_name });
       assertApplePrivateKey(config);
       const definition = authMethodDefinition(config.method);
       const id = newId("authMethod", clock().getTime());
-      const createdAt = idTimestamp(id);
       const { settings, secrets } = splitSecrets(config.method, config.settings);
       const ciphertext = encryptSecrets(keyring(), secrets, id);
       try {
-        return await db.$transaction(async (client) => {
-          const tx = authMethodTransaction(client);
-          await lockIssuer(tx, issuer.id);
-          const siblings = await tx.siblings(issuer.id);
+        return await inTransaction(async (tx) => {
+          const siblings = await lockIssuer(tx, issuer.issuer_id);
           if (definition.singleton && siblings.some((m) => m.method === config.method)) {
             throw methodExists(config.method);
           }
@@ -146,13 +169,13 @@ export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Key
           }
           const row = await tx.insert({
             id,
-            issuerId: issuer.id,
-            ...configColumns(config, settings),
+            issuerId: issuer.issuer_id,
+            config,
+            publicSettings: settings,
             secrets: ciphertext,
-            createdAt,
-            updatedAt: createdAt,
+            createdAt: idTimestamp(id),
           });
-          return versioned(row);
+          return written(row);
         });
       } catch (error) {
         mapUniqueViolation(error, config);
@@ -178,18 +201,15 @@ export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Key
           // Secret keys are immutable today, so the ciphertext is kept; were one to change, it is re-encrypted.
           const unchanged = JSON.stringify(split.secrets) === JSON.stringify(secrets);
           const ciphertext = unchanged ? row.secrets : encryptSecrets(keyring(), split.secrets, row.id);
-          const updatedAt = clock();
-          const data = { ...configColumns(next, split.settings), secrets: ciphertext, updatedAt };
+          const change = { config: next, publicSettings: split.settings, secrets: ciphertext, updatedAt: clock() };
           try {
-            return await db.$transaction(async (client) => {
-              const tx = authMethodTransaction(client);
-              await lockIssuer(tx, row.issuerId);
+            return await inTransaction(async (tx) => {
+              const siblings = await lockIssuer(tx, row.issuer_id);
               if (!sameName(next.name, row.name)) {
-                const siblings = await tx.siblings(row.issuerId);
                 if (siblings.some((m) => m.id !== row.id && sameName(m.name, next.name))) throw nameTaken(next.name);
               }
-              if (!(await tx.updateAtVersion(row.id, row.version, data))) return undefined;
-              return versioned({ ...row, ...data, version: row.version + 1 } as AuthMethodRow);
+              const updated = await tx.updateAtVersion(row.id, row.version, change);
+              return updated && written(updated);
             });
           } catch (error) {
             mapUniqueViolation(error, next);
@@ -206,9 +226,8 @@ export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Key
         load: () => loadWithIssuer(accountId, issuerId, id),
         row: (loaded) => loaded.row,
         attempt: ({ row }) =>
-          db.$transaction(async (client) => {
-            const tx = authMethodTransaction(client);
-            await lockIssuer(tx, row.issuerId);
+          inTransaction(async (tx) => {
+            await lockIssuer(tx, row.issuer_id);
             return (await tx.deleteAtVersion(row.id, row.version)) ? true : undefined;
           }),
       });
@@ -226,23 +245,14 @@ export function createAuthMethodService(db: Db, clock: Clock, keyring: () => Key
       let rotated = 0;
       let after = "";
       for (;;) {
-        const rows = await db.authMethod.findMany({
-          where: { secrets: { not: null }, id: { gt: after } },
-          select: { id: true, secrets: true },
-          orderBy: { id: "asc" },
-          take: batchSize,
-        });
+        const rows = await repo.secretsAfter(after, batchSize);
         if (rows.length === 0) break;
         for (const row of rows) {
           checked++;
           const current = row.secrets;
           if (current === null || ciphertextKeyId(current) === ring.current.id) continue;
           const fresh = encryptSecrets(ring, decryptSecrets(ring, current, row.id), row.id);
-          const { count } = await db.authMethod.updateMany({
-            where: { id: row.id, secrets: current },
-            data: { secrets: fresh },
-          });
-          rotated += count;
+          if (await repo.replaceSecrets(row.id, current, fresh)) rotated++;
         }
         after = rows.at(-1)?.id ?? after;
       }

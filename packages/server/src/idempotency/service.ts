@@ -1,7 +1,6 @@
-import type { Db } from "@authpi/db";
 import { DomainError, IDEMPOTENCY_KEY_TTL_MS } from "@authpi/domain";
 import type { Clock } from "../clock.ts";
-import { runInTransaction } from "../transaction-scope.ts";
+import { type Sql, statement } from "../sql.ts";
 
 /** A response as first sent: what a replay sends again, byte for byte. */
 export interface StoredResponse {
@@ -41,7 +40,55 @@ class NotKept {
   constructor(readonly response: StoredResponse) {}
 }
 
-const SAVEPOINT = "idempotent_request";
+/** Thrown inside the request's savepoint to undo its writes when it ends in a 4xx (the answer is kept). */
+class Refused {
+  constructor(readonly response: StoredResponse) {}
+}
+
+const KEY_COLUMNS = `"fingerprint", "state", "response_status", "response_body", "response_etag", "response_headers", "expires_at"`;
+
+// DO NOTHING, not DO UPDATE: an upsert would wait for the row lock of a request still running.
+const CLAIM = statement(
+  "idempotency_claim",
+  `INSERT INTO "idempotency_keys" ("account_id", "key", "fingerprint", "state", "operation", "created_at", "expires_at")
+   VALUES ($1, $2, $3, 'in_progress', $4, $5, $6)
+   ON CONFLICT ("account_id", "key") DO NOTHING`,
+);
+
+const RELEASE = statement(
+  "idempotency_release",
+  `DELETE FROM "idempotency_keys" WHERE ("account_id", "key") IN (
+     SELECT "account_id", "key" FROM "idempotency_keys"
+     WHERE "account_id" = $1 AND "key" = $2 AND "state" = 'in_progress'
+     FOR UPDATE SKIP LOCKED)`,
+);
+
+const LOCK = statement(
+  "idempotency_lock",
+  `SELECT ${KEY_COLUMNS} FROM "idempotency_keys" WHERE "account_id" = $1 AND "key" = $2 FOR UPDATE SKIP LOCKED`,
+);
+
+const PEEK = statement(
+  "idempotency_peek",
+  `SELECT ${KEY_COLUMNS} FROM "idempotency_keys" WHERE "account_id" = $1 AND "key" = $2`,
+);
+
+const RESTART = statement(
+  "idempotency_restart",
+  `UPDATE "idempotency_keys" SET "fingerprint" = $3, "state" = 'in_progress', "operation" = $4,
+     "response_status" = NULL, "response_body" = NULL, "response_etag" = NULL, "response_headers" = NULL,
+     "finished_at" = NULL, "created_at" = $5, "expires_at" = $6
+   WHERE "account_id" = $1 AND "key" = $2`,
+);
+
+const FINISH = statement(
+  "idempotency_finish",
+  `UPDATE "idempotency_keys" SET "state" = 'done', "response_status" = $3, "response_body" = $4,
+     "response_etag" = $5, "response_headers" = $6::jsonb, "finished_at" = $7
+   WHERE "account_id" = $1 AND "key" = $2`,
+);
+
+const PURGE = statement("idempotency_purge", `DELETE FROM "idempotency_keys" WHERE "expires_at" <= $1 RETURNING 1`);
 
 function replay(row: KeyRow): StoredResponse {
   return {
@@ -76,55 +123,44 @@ function inProgress(): DomainError {
  *    (account_id, key) makes one row per key.
  * 2. A transaction locks that row (`FOR UPDATE SKIP LOCKED`): whoever holds
  *    the lock runs the request; anyone else sees it locked and answers 409.
- *    The request's own writes join this transaction (`transactionAware`), and
+ *    The request runs on services bound to this transaction (`run(tx)`), and
  *    the row becomes `done` with the response in the same commit — so a crash
  *    or lost database never leaves a write without its record or the reverse.
  *    A 4xx rolls back to a savepoint first; a 5xx rolls everything back and
  *    frees the key. A row left `in_progress` but unlocked belongs to a request
  *    that died before committing, and the next retry takes it over.
  */
-export function createIdempotencyService(db: Db, clock: Clock) {
+export function createIdempotencyService<S>(sql: Sql, clock: Clock, bind: (tx: Sql) => S) {
+  const expiry = (now: Date) => new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS);
+
   async function claim(scope: IdempotencyScope, now: Date): Promise<void> {
-    // DO NOTHING, not DO UPDATE: an upsert would wait for the row lock of a request still running.
-    await db.$executeRaw`
-      INSERT INTO "idempotency_keys" ("account_id", "key", "fingerprint", "state", "operation", "created_at", "expires_at")
-      VALUES (${scope.accountId}, ${scope.key}, ${scope.fingerprint}, 'in_progress', ${scope.operation}, ${now},
-        ${new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS)})
-      ON CONFLICT ("account_id", "key") DO NOTHING`;
+    await sql.query(CLAIM, [scope.accountId, scope.key, scope.fingerprint, scope.operation, now, expiry(now)]);
   }
 
   async function release(scope: IdempotencyScope): Promise<void> {
-    await db.$executeRaw`
-      DELETE FROM "idempotency_keys" WHERE ("account_id", "key") IN (
-        SELECT "account_id", "key" FROM "idempotency_keys"
-        WHERE "account_id" = ${scope.accountId} AND "key" = ${scope.key} AND "state" = 'in_progress'
-        FOR UPDATE SKIP LOCKED)`;
+    await sql.query(RELEASE, [scope.accountId, scope.key]);
   }
 
   return {
     /**
      * Runs `run` at most once per (account, key) with a 2xx or 4xx outcome,
      * replaying that outcome to every later identical request for 24 hours.
-     * `run` renders errors itself; it must resolve, not throw.
+     * `run` gets the services bound to the request's transaction, which holds
+     * the key's lock and commits with the stored answer; it renders errors
+     * itself and must resolve, not throw.
      */
-    async execute(scope: IdempotencyScope, run: () => Promise<StoredResponse>): Promise<IdempotentResult> {
+    async execute(scope: IdempotencyScope, run: (tx: S) => Promise<StoredResponse>): Promise<IdempotentResult> {
       for (let attempt = 0; attempt < 3; attempt++) {
         const now = clock();
         await claim(scope, now);
         let outcome: IdempotentResult | "vanished";
         try {
-          outcome = await runInTransaction(db, async (tx) => {
-            const locked = await tx.$queryRaw<KeyRow[]>`
-              SELECT "fingerprint", "state", "response_status", "response_body", "response_etag", "response_headers", "expires_at"
-              FROM "idempotency_keys" WHERE "account_id" = ${scope.accountId} AND "key" = ${scope.key}
-              FOR UPDATE SKIP LOCKED`;
-            const row = locked[0];
+          outcome = await sql.transaction(async (tx) => {
+            const key = [scope.accountId, scope.key];
+            const row = (await tx.query<KeyRow>(LOCK, key))[0];
             if (!row) {
               // Locked by the request that is running it, or deleted after a 5xx.
-              const seen = await tx.$queryRaw<KeyRow[]>`
-                SELECT "fingerprint", "state", "response_status", "response_body", "response_etag", "response_headers", "expires_at"
-                FROM "idempotency_keys" WHERE "account_id" = ${scope.accountId} AND "key" = ${scope.key}`;
-              const other = seen[0];
+              const other = (await tx.query<KeyRow>(PEEK, key))[0];
               if (!other) return "vanished" as const;
               if (other.expires_at.getTime() <= now.getTime()) throw inProgress();
               if (other.fingerprint !== scope.fingerprint) throw reused();
@@ -139,24 +175,24 @@ export function createIdempotencyService(db: Db, clock: Clock) {
             // Ours: new, expired (as good as new), or left by a request that died before its
             // commit (so nothing of it was kept).
             if (expired || row.fingerprint !== scope.fingerprint) {
-              await tx.$executeRaw`
-                UPDATE "idempotency_keys" SET "fingerprint" = ${scope.fingerprint}, "state" = 'in_progress',
-                  "operation" = ${scope.operation}, "response_status" = NULL, "response_body" = NULL,
-                  "response_etag" = NULL, "response_headers" = NULL, "finished_at" = NULL, "created_at" = ${now},
-                  "expires_at" = ${new Date(now.getTime() + IDEMPOTENCY_KEY_TTL_MS)}
-                WHERE "account_id" = ${scope.accountId} AND "key" = ${scope.key}`;
+              await tx.query(RESTART, [...key, scope.fingerprint, scope.operation, now, expiry(now)]);
             }
-            await tx.$executeRawUnsafe(`SAVEPOINT ${SAVEPOINT}`);
-            const response = await run();
-            if (response.status >= 500) throw new NotKept(response);
-            // A refused request changes nothing, even if it wrote before failing.
-            if (response.status >= 400) await tx.$executeRawUnsafe(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
-            await tx.$executeRaw`
-              UPDATE "idempotency_keys" SET "state" = 'done', "response_status" = ${response.status},
-                "response_body" = ${response.body}, "response_etag" = ${response.etag ?? null},
-                "response_headers" = ${response.headers && Object.keys(response.headers).length ? JSON.stringify(response.headers) : null}::jsonb,
-                "finished_at" = ${clock()}
-              WHERE "account_id" = ${scope.accountId} AND "key" = ${scope.key}`;
+            // A refused request changes nothing, even if it wrote before failing: its writes
+            // run in a savepoint that a 4xx rolls back.
+            const response = await tx
+              .transaction(async (request) => {
+                const answer = await run(bind(request));
+                if (answer.status >= 500) throw new NotKept(answer);
+                if (answer.status >= 400) throw new Refused(answer);
+                return answer;
+              })
+              .catch((error: unknown) => {
+                if (error instanceof Refused) return error.response;
+                throw error;
+              });
+            const headers =
+              response.headers && Object.keys(response.headers).length ? JSON.stringify(response.headers) : null;
+            await tx.query(FINISH, [...key, response.status, response.body, response.etag ?? null, headers, clock()]);
             return { response, replayed: false };
           });
         } catch (error) {
@@ -175,9 +211,9 @@ export function createIdempotencyService(db: Db, clock: Clock) {
 
     /** Deletes keys past their 24 hours; returns how many. */
     async purgeExpired(now = clock()): Promise<number> {
-      return db.$executeRaw`DELETE FROM "idempotency_keys" WHERE "expires_at" <= ${now}`;
+      return (await sql.query(PURGE, [now])).length;
     },
   };
 }
 
-export type IdempotencyService = ReturnType<typeof createIdempotencyService>;
+export type IdempotencyService<S = unknown> = ReturnType<typeof createIdempotencyService<S>>;

@@ -1,69 +1,165 @@
-import type { Db, IssuerModel as IssuerRow, Prisma } from "@authpi/db";
-import { type Issuer, type IssuerConfig, Issuer as IssuerSchema, type IssuerStatus, toTimestamp } from "@authpi/domain";
+import type { Db } from "@authpi/db";
+import type { IssuerConfig, IssuerStatus } from "@authpi/domain";
+import { type Sql, statement } from "../sql.ts";
+import { isoTimestamp, jsonObject } from "../sql-json.ts";
 
-export type { IssuerRow };
-
-/** The response allowlist: a row becomes an API object only through the schema. */
-export function toIssuer(row: IssuerRow): Issuer {
-  return IssuerSchema.parse({
-    object: "issuer",
-    id: row.id,
-    account_id: row.accountId,
-    name: row.name,
-    description: row.description,
-    links: row.links,
-    available_scopes: row.availableScopes,
-    status: row.status,
-    settings: row.settings,
-    metadata: row.metadata,
-    created_at: toTimestamp(row.createdAt),
-    updated_at: toTimestamp(row.updatedAt),
-    deleted_at: row.deletedAt ? toTimestamp(row.deletedAt) : null,
-    purge_after: row.purgeAfter ? toTimestamp(row.purgeAfter) : null,
+/** The API object of an issuer (`Issuer` in the domain), field by field, as Postgres builds it. */
+export function issuerJson(alias: string): string {
+  const c = (column: string) => `${alias}.${column}`;
+  return jsonObject({
+    object: "'issuer'",
+    id: c("id"),
+    account_id: c("account_id"),
+    name: c("name"),
+    description: c("description"),
+    links: c("links"),
+    available_scopes: c("available_scopes"),
+    status: c("status"),
+    settings: c("settings"),
+    metadata: c("metadata"),
+    created_at: isoTimestamp(c("created_at")),
+    updated_at: isoTimestamp(c("updated_at")),
+    deleted_at: isoTimestamp(c("deleted_at")),
+    purge_after: isoTimestamp(c("purge_after")),
   });
 }
 
-export function configColumns(config: IssuerConfig) {
-  return {
-    name: config.name,
-    description: config.description,
-    links: config.links as Prisma.InputJsonObject,
-    availableScopes: config.available_scopes,
-    status: config.status,
-    settings: config.settings as Prisma.InputJsonObject,
-    metadata: config.metadata as Prisma.InputJsonObject,
-  };
+/** One issuer as its API JSON text, with the version its ETag is derived from. */
+export interface IssuerJsonRow {
+  id: string;
+  version: number;
+  status: IssuerStatus;
+  json: string;
 }
 
-export function createIssuerRepository(db: Db) {
+const RETURNING = `id, version, status, ${issuerJson("issuers")}::text AS json`;
+
+const FIND = statement("issuer_find", `SELECT ${RETURNING} FROM issuers WHERE account_id = $1 AND id = $2`);
+
+/**
+ * One keyset page in one statement, cursor check included: `$2` is the cursor
+ * (the last id of the previous page) or null, `$3` the page size. The page reads
+ * `limit + 1` rows to know whether more follow. Four variants (cursor or not,
+ * status or not) so that each has a plan that uses its index.
+ */
+function pageStatement(name: string, where: string, cursor: boolean): ReturnType<typeof statement> {
+  return statement(
+    name,
+    `WITH page AS (
+       SELECT * FROM issuers i
+       WHERE i.account_id = $1 AND ${where} ${cursor ? "AND i.id < $2" : "AND $2::text IS NULL"}
+       ORDER BY i.id DESC LIMIT $3::int + 1
+     ), shown AS (SELECT * FROM page ORDER BY id DESC LIMIT $3::int)
+     SELECT ${cursor ? "EXISTS (SELECT 1 FROM issuers c WHERE c.account_id = $1 AND c.id = $2)" : "true"} AS cursor_found,
+       json_build_object(
+         'object', 'list',
+         'data', COALESCE((SELECT json_agg(${issuerJson("s")} ORDER BY s.id DESC) FROM shown s), '[]'::json),
+         'has_more', (SELECT count(*) FROM page) > $3::int,
+         'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $3::int THEN (SELECT min(id) FROM shown) END
+       )::text AS json`,
+  );
+}
+
+const PAGES = {
+  live: pageStatement("issuer_page", "i.status <> 'deleted'", false),
+  liveAfter: pageStatement("issuer_page_after", "i.status <> 'deleted'", true),
+  status: pageStatement("issuer_page_status", "i.status = $4", false),
+  statusAfter: pageStatement("issuer_page_status_after", "i.status = $4", true),
+};
+
+const INSERT = statement(
+  "issuer_insert",
+  `INSERT INTO issuers (id, account_id, name, description, links, available_scopes, status, settings, metadata,
+     version, created_at, updated_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)
+   RETURNING ${RETURNING}`,
+);
+
+// A PATCH cannot set `deleted` (use_delete_endpoint), so a successful one always leaves (or restores to) a live issuer.
+const UPDATE_AT_VERSION = statement(
+  "issuer_update_at_version",
+  `UPDATE issuers SET name = $3, description = $4, links = $5, available_scopes = $6, status = $7, settings = $8,
+     metadata = $9, updated_at = $10, deleted_at = NULL, purge_after = NULL, version = version + 1
+   WHERE id = $1 AND version = $2
+   RETURNING ${RETURNING}`,
+);
+
+const DELETE_AT_VERSION = statement(
+  "issuer_delete_at_version",
+  `UPDATE issuers SET status = 'deleted', deleted_at = $3, updated_at = $3, purge_after = $4, version = version + 1
+   WHERE id = $1 AND version = $2 AND status <> 'deleted'
+   RETURNING id`,
+);
+
+function configValues(config: IssuerConfig): unknown[] {
+  return [
+    config.name,
+    config.description,
+    JSON.stringify(config.links),
+    config.available_scopes,
+    config.status,
+    JSON.stringify(config.settings),
+    JSON.stringify(config.metadata),
+  ];
+}
+
+export interface IssuerPage {
+  cursorFound: boolean;
+  json: string;
+}
+
+/** Every query on `issuers`; `sql` is the pool or the caller's transaction. */
+export function createIssuerRepository(sql: Sql, db: Db) {
   return {
-    find(accountId: string, id: string): Promise<IssuerRow | null> {
-      return db.issuer.findFirst({ where: { id, accountId } });
+    async find(accountId: string, id: string): Promise<IssuerJsonRow | undefined> {
+      return (await sql.query<IssuerJsonRow>(FIND, [accountId, id]))[0];
     },
 
-    /** One keyset page: `limit + 1` rows newest first, starting after `beforeId`. */
-    page(accountId: string, options: { limit: number; beforeId?: string; status?: IssuerStatus }) {
-      return db.issuer.findMany({
-        where: {
-          accountId,
-          ...(options.status ? { status: options.status } : { status: { not: "deleted" } }),
-          ...(options.beforeId ? { id: { lt: options.beforeId } } : {}),
-        },
-        orderBy: { id: "desc" },
-        take: options.limit + 1,
-      });
+    /** The page as the API's list JSON; `cursorFound` is false when the cursor is no issuer of this account. */
+    async page(
+      accountId: string,
+      options: { limit: number; cursor?: string | undefined; status?: IssuerStatus | undefined },
+    ): Promise<IssuerPage> {
+      const { limit, cursor, status } = options;
+      const values: unknown[] = [accountId, cursor ?? null, limit];
+      let query = cursor === undefined ? PAGES.live : PAGES.liveAfter;
+      if (status !== undefined) {
+        query = cursor === undefined ? PAGES.status : PAGES.statusAfter;
+        values.push(status);
+      }
+      const [row] = await sql.query<{ cursor_found: boolean; json: string }>(query, values);
+      return { cursorFound: row?.cursor_found ?? false, json: row?.json ?? "" };
     },
 
-    insert(data: Prisma.IssuerUncheckedCreateInput): Promise<IssuerRow> {
-      return db.issuer.create({ data });
+    async insert(row: {
+      id: string;
+      accountId: string;
+      config: IssuerConfig;
+      createdAt: Date;
+    }): Promise<IssuerJsonRow> {
+      const values = [row.id, row.accountId, ...configValues(row.config), row.createdAt];
+      const [inserted] = await sql.query<IssuerJsonRow>(INSERT, values);
+      if (!inserted) throw new Error("INSERT … RETURNING returned no row");
+      return inserted;
     },
 
-    /** Writes only when the row is still at `version`; returns false when it was not. */
-    async updateAtVersion(id: string, version: number, data: Prisma.IssuerUncheckedUpdateManyInput): Promise<boolean> {
-      const { count } = await db.issuer.updateMany({ where: { id, version }, data: { ...data, version: version + 1 } });
-      return count === 1;
+    /** Writes `config` only when the row is still at `version`; undefined when it was not. */
+    async updateAtVersion(
+      id: string,
+      version: number,
+      config: IssuerConfig,
+      updatedAt: Date,
+    ): Promise<IssuerJsonRow | undefined> {
+      const values = [id, version, ...configValues(config), updatedAt];
+      return (await sql.query<IssuerJsonRow>(UPDATE_AT_VERSION, values))[0];
     },
 
+    /** Soft-deletes only when the row is still at `version`; false when it was not. */
+    async deleteAtVersion(id: string, version: number, now: Date, purgeAfter: Date): Promise<boolean> {
+      return (await sql.query(DELETE_AT_VERSION, [id, version, now, purgeAfter])).length === 1;
+    },
+
+    /** Cold path (hourly): Prisma. */
     async purgeExpired(now: Date, accountId?: string): Promise<number> {
       const { count } = await db.issuer.deleteMany({
         where: { status: "deleted", purgeAfter: { lte: now }, ...(accountId ? { accountId } : {}) },
@@ -72,3 +168,5 @@ export function createIssuerRepository(db: Db) {
     },
   };
 }
+
+export type IssuerRepository = ReturnType<typeof createIssuerRepository>;

@@ -1,4 +1,3 @@
-import type { Db } from "@authpi/db";
 import {
   applyIssuerPatch,
   DomainError,
@@ -14,8 +13,9 @@ import {
   type UpdateIssuerInput,
 } from "@authpi/domain";
 import type { Clock } from "../clock.ts";
+import { JsonText } from "../json-text.ts";
 import { writeWithVersion } from "../versioned-write.ts";
-import { configColumns, createIssuerRepository, type IssuerRow, toIssuer } from "./repository.ts";
+import type { IssuerJsonRow, IssuerRepository } from "./repository.ts";
 
 export interface Versioned<T> {
   value: T;
@@ -27,80 +27,67 @@ export interface WriteOptions {
   ifMatch?: string | undefined;
 }
 
-function versioned(row: IssuerRow): Versioned<Issuer> {
-  return { value: toIssuer(row), etag: etagFor(row.id, row.version) };
+/** A read: the JSON text as Postgres built it, sent as-is. */
+function versioned(row: IssuerJsonRow): Versioned<JsonText<Issuer>> {
+  return { value: new JsonText<Issuer>(row.json), etag: etagFor(row.id, row.version) };
+}
+
+/** A write's answer: the object Postgres built in the same statement (RETURNING), decoded, not re-validated. */
+function written(row: IssuerJsonRow): Versioned<Issuer> {
+  return { value: JSON.parse(row.json) as Issuer, etag: etagFor(row.id, row.version) };
 }
 
 function notFound(id: string): DomainError {
   return new DomainError("resource_missing", `No such issuer: '${id}'`, { param: "issuer_id" });
 }
 
-export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceDays: number }) {
-  const repo = createIssuerRepository(db);
-
-  async function load(accountId: string, id: string): Promise<IssuerRow> {
-    const row = isId("issuer", id) ? await repo.find(accountId, id) : null;
+/**
+ * Issuers. Reads return the API JSON exactly as Postgres built it (the SQL
+ * projection is the allowlist; see repository.ts); writes validate with the
+ * domain's rules, then run one statement each: POST one INSERT … RETURNING,
+ * PATCH one read and one `UPDATE … WHERE version = $n RETURNING`.
+ */
+export function createIssuerService(repo: IssuerRepository, clock: Clock, config: { deleteGraceDays: number }) {
+  async function load(accountId: string, id: string): Promise<IssuerJsonRow> {
+    const row = isId("issuer", id) ? await repo.find(accountId, id) : undefined;
     if (!row) throw notFound(id);
     return row;
   }
 
   return {
-    async list(accountId: string, query: ListIssuersQuery): Promise<List<Issuer>> {
-      let beforeId: string | undefined;
-      if (query.cursor !== undefined) {
-        const cursorRow = isId("issuer", query.cursor) ? await repo.find(accountId, query.cursor) : null;
-        if (!cursorRow) {
-          throw new DomainError("invalid_cursor", "cursor: not an issuer of this account", { param: "cursor" });
-        }
-        beforeId = cursorRow.id;
-      }
-      const rows = await repo.page(accountId, { limit: query.limit, beforeId, status: query.status });
-      const hasMore = rows.length > query.limit;
-      const page = hasMore ? rows.slice(0, query.limit) : rows;
-      return {
-        object: "list",
-        data: page.map(toIssuer),
-        has_more: hasMore,
-        next_cursor: hasMore ? (page.at(-1)?.id ?? null) : null,
-      };
+    async list(accountId: string, query: ListIssuersQuery): Promise<JsonText<List<Issuer>>> {
+      if (query.cursor !== undefined && !isId("issuer", query.cursor)) throw invalidCursor();
+      const page = await repo.page(accountId, query);
+      if (!page.cursorFound) throw invalidCursor();
+      return new JsonText(page.json);
     },
 
-    async get(accountId: string, id: string): Promise<Versioned<Issuer>> {
+    async get(accountId: string, id: string): Promise<Versioned<JsonText<Issuer>>> {
       return versioned(await load(accountId, id));
     },
 
     async create(accountId: string, input: unknown): Promise<Versioned<Issuer>> {
       const issuerConfig = issuerConfigForCreate(input);
       const id = newId("issuer", clock().getTime());
-      const createdAt = idTimestamp(id);
-      const row = await repo.insert({
-        id,
-        accountId,
-        ...configColumns(issuerConfig),
-        createdAt,
-        updatedAt: createdAt,
-      });
-      return versioned(row);
+      return written(await repo.insert({ id, accountId, config: issuerConfig, createdAt: idTimestamp(id) }));
     },
 
-    async update(accountId: string, id: string, patch: UpdateIssuerInput, options: WriteOptions = {}) {
+    async update(
+      accountId: string,
+      id: string,
+      patch: UpdateIssuerInput,
+      options: WriteOptions = {},
+    ): Promise<Versioned<Issuer>> {
       return writeWithVersion({
         resource: "issuer",
         ifMatch: options.ifMatch,
         load: () => load(accountId, id),
         row: (row) => row,
         attempt: async (row) => {
-          const current = toIssuer(row);
-          const next = applyIssuerPatch(current, patch);
-          const restoring = current.status === "deleted";
-          const updatedAt = clock();
-          const data = {
-            ...configColumns(next),
-            updatedAt,
-            ...(restoring ? { deletedAt: null, purgeAfter: null } : {}),
-          };
-          if (!(await repo.updateAtVersion(row.id, row.version, data))) return undefined;
-          return versioned({ ...row, ...data, version: row.version + 1 } as IssuerRow);
+          // The stored JSON is the API object Postgres built from validated columns: no second parse.
+          const next = applyIssuerPatch(JSON.parse(row.json) as Issuer, patch);
+          const updated = await repo.updateAtVersion(row.id, row.version, next, clock());
+          return updated && written(updated);
         },
       });
     },
@@ -115,13 +102,9 @@ export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceD
           // A deleted issuer is still readable, but for DELETE it is already gone.
           if (row.status === "deleted") throw notFound(id);
           const now = clock();
-          const data = {
-            status: "deleted",
-            deletedAt: now,
-            purgeAfter: purgeAfter(now, config.deleteGraceDays),
-            updatedAt: now,
-          };
-          return (await repo.updateAtVersion(row.id, row.version, data)) ? true : undefined;
+          return (await repo.deleteAtVersion(row.id, row.version, now, purgeAfter(now, config.deleteGraceDays)))
+            ? true
+            : undefined;
         },
       });
     },
@@ -131,6 +114,10 @@ export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceD
       return repo.purgeExpired(now, scope.accountId);
     },
   };
+}
+
+function invalidCursor(): DomainError {
+  return new DomainError("invalid_cursor", "cursor: not an issuer of this account", { param: "cursor" });
 }
 
 export type IssuerService = ReturnType<typeof createIssuerService>;

@@ -1,6 +1,7 @@
 import { AuthMethod, AuthMethodList, CreateAuthMethodInput, UpdateAuthMethodInput } from "@authpi/domain";
 import { z } from "zod";
 import { AUTH_METHOD_FORMS, AuthMethodForm } from "../auth-method-forms.ts";
+import { decoded, decodedVersioned } from "../json-text.ts";
 import { accountProcedure, router } from "../trpc.ts";
 
 const IssuerId = z.string().max(64).describe("`iss_` + ULID.");
@@ -17,12 +18,16 @@ export const authMethodsRouter = router({
   list: accountProcedure
     .input(z.strictObject({ issuerId: IssuerId }))
     .output(AuthMethodList)
-    .query(({ ctx, input }) => ctx.services.authMethods.list(ctx.principal.accountId, input.issuerId)),
+    .query(async ({ ctx, input }) =>
+      decoded(await ctx.services.authMethods.list(ctx.principal.accountId, input.issuerId)),
+    ),
 
   get: accountProcedure
     .input(z.strictObject({ issuerId: IssuerId, id: MethodId }))
     .output(VersionedAuthMethod)
-    .query(({ ctx, input }) => ctx.services.authMethods.get(ctx.principal.accountId, input.issuerId, input.id)),
+    .query(async ({ ctx, input }) =>
+      decodedVersioned(await ctx.services.authMethods.get(ctx.principal.accountId, input.issuerId, input.id)),
+    ),
 
   create: accountProcedure
     .input(z.strictObject({ issuerId: IssuerId, body: CreateAuthMethodInput }))

@@ -1,5 +1,6 @@
 import { CreateIssuerInput, Issuer, IssuerList, ListIssuersQuery, UpdateIssuerInput } from "@authpi/domain";
 import { z } from "zod";
+import { decoded, decodedVersioned } from "../json-text.ts";
 import { accountProcedure, router } from "../trpc.ts";
 
 const IssuerId = z.string().max(64).describe("`iss_` + ULID.");
@@ -16,12 +17,14 @@ export const issuersRouter = router({
   list: accountProcedure
     .input(ListIssuersQuery)
     .output(IssuerList)
-    .query(({ ctx, input }) => ctx.services.issuers.list(ctx.principal.accountId, input)),
+    .query(async ({ ctx, input }) => decoded(await ctx.services.issuers.list(ctx.principal.accountId, input))),
 
   get: accountProcedure
     .input(z.strictObject({ id: IssuerId }))
     .output(VersionedIssuer)
-    .query(({ ctx, input }) => ctx.services.issuers.get(ctx.principal.accountId, input.id)),
+    .query(async ({ ctx, input }) =>
+      decodedVersioned(await ctx.services.issuers.get(ctx.principal.accountId, input.id)),
+    ),
 
   create: accountProcedure
     .input(CreateIssuerInput)
