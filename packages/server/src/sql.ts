@@ -49,6 +49,8 @@ function clientSql(client: PoolClient): Sql {
   return sql;
 }
 
+function ignore(): void {}
+
 export function poolSql(pool: Pool): Sql {
   return {
     inTransaction: false,
@@ -57,6 +59,8 @@ export function poolSql(pool: Pool): Sql {
     },
     async transaction(fn) {
       const client = await pool.connect();
+      // A connection lost mid-transaction also emits "error"; the failing query reports it.
+      client.on("error", ignore);
       let broken: unknown;
       try {
         await client.query("BEGIN");
@@ -72,6 +76,7 @@ export function poolSql(pool: Pool): Sql {
         throw error;
       } finally {
         // A connection whose ROLLBACK failed is in an unknown state: drop it rather than reuse it.
+        client.off("error", ignore);
         client.release(broken instanceof Error ? broken : undefined);
       }
     },

@@ -92,14 +92,12 @@ const LIST_WITH_ISSUER = statement(
    FROM issuers i WHERE i.account_id = $1 AND i.id = $2`,
 );
 
-/** Locks the issuer so concurrent writes to its methods serialize; with the siblings the rules check. */
-const LOCK_ISSUER = statement(
-  "auth_method_lock_issuer",
-  `SELECT i.status, i.name,
-     COALESCE((SELECT json_agg(json_build_object('id', a.id, 'method', a.method, 'name', a.name))
-               FROM auth_methods a WHERE a.issuer_id = i.id), '[]'::json) AS siblings
-   FROM issuers i WHERE i.id = $1 FOR UPDATE OF i`,
-);
+/** Locks the issuer so concurrent writes to its methods serialize. */
+const LOCK_ISSUER = statement("auth_method_lock_issuer", "SELECT status FROM issuers WHERE id = $1 FOR UPDATE");
+
+// A statement of its own, after the lock: a subquery of the locking statement would read
+// the snapshot taken before the lock was granted, missing what the previous holder wrote.
+const SIBLINGS = statement("auth_method_siblings", "SELECT id, method, name FROM auth_methods WHERE issuer_id = $1");
 
 const RETURNING = `id, version, ${authMethodJson("auth_methods")}::text AS json`;
 
@@ -160,9 +158,13 @@ export function createAuthMethodRepository(sql: Sql, db: Db) {
     },
 
     /** Must run in a transaction: the lock lasts until it ends. Undefined when the issuer is gone. */
-    async lockIssuer(issuerId: string): Promise<{ status: string; name: string; siblings: Sibling[] } | undefined> {
+    async lockIssuer(issuerId: string): Promise<string | undefined> {
       if (!sql.inTransaction) throw new Error("lockIssuer outside a transaction would lock nothing");
-      return (await sql.query<{ status: string; name: string; siblings: Sibling[] }>(LOCK_ISSUER, [issuerId]))[0];
+      return (await sql.query<{ status: string }>(LOCK_ISSUER, [issuerId]))[0]?.status;
+    },
+
+    siblings(issuerId: string): Promise<Sibling[]> {
+      return sql.query<Sibling>(SIBLINGS, [issuerId]);
     },
 
     async insert(row: {

@@ -30,7 +30,6 @@ import {
   type AuthMethodRow,
   createAuthMethodRepository,
   type IssuerRef,
-  type Sibling,
   type Written,
 } from "./repository.ts";
 
@@ -111,12 +110,11 @@ function toConfig(row: AuthMethodRow, secrets: Record<string, string>): AuthMeth
 export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring: () => Keyring) {
   const repo = createAuthMethodRepository(sql, db);
 
-  /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted; its other methods. */
-  async function lockIssuer(tx: AuthMethodRepository, issuerId: string): Promise<Sibling[]> {
-    const locked = await tx.lockIssuer(issuerId);
-    if (!locked) throw issuerNotFound(issuerId);
-    if (locked.status === "deleted") throw issuerDeleted(issuerId);
-    return locked.siblings;
+  /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted. */
+  async function lockIssuer(tx: AuthMethodRepository, issuerId: string): Promise<void> {
+    const status = await tx.lockIssuer(issuerId);
+    if (status === undefined) throw issuerNotFound(issuerId);
+    if (status === "deleted") throw issuerDeleted(issuerId);
   }
 
   /** The method under its (live, not deleted) issuer: what a versioned write starts from. */
@@ -156,7 +154,8 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
       const ciphertext = encryptSecrets(keyring(), secrets, id);
       try {
         return await inTransaction(async (tx) => {
-          const siblings = await lockIssuer(tx, issuer.issuer_id);
+          await lockIssuer(tx, issuer.issuer_id);
+          const siblings = await tx.siblings(issuer.issuer_id);
           if (definition.singleton && siblings.some((m) => m.method === config.method)) {
             throw methodExists(config.method);
           }
@@ -204,8 +203,9 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
           const change = { config: next, publicSettings: split.settings, secrets: ciphertext, updatedAt: clock() };
           try {
             return await inTransaction(async (tx) => {
-              const siblings = await lockIssuer(tx, row.issuer_id);
+              await lockIssuer(tx, row.issuer_id);
               if (!sameName(next.name, row.name)) {
+                const siblings = await tx.siblings(row.issuer_id);
                 if (siblings.some((m) => m.id !== row.id && sameName(m.name, next.name))) throw nameTaken(next.name);
               }
               const updated = await tx.updateAtVersion(row.id, row.version, change);
