@@ -9,6 +9,7 @@ export const ID_PREFIXES = {
   request: "req",
   adminUser: "usr",
   session: "ses",
+  event: "evt",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -8,6 +8,8 @@ export * from "./auth-method/secrets.ts";
 export * from "./common.ts";
 export * from "./errors.ts";
 export * from "./etag.ts";
+export * from "./event/diff.ts";
+export * from "./event/schema.ts";
 export * from "./idempotency.ts";
 export * from "./ids.ts";
 export * from "./issuer/rules.ts";
