@@ -76,6 +76,10 @@ export function createAppServer(options: AppServerOptions): AppServer {
       (count) => count > 0 && logger.info({ purged: count }, "purged expired idempotency keys"),
       (error: unknown) => logger.error({ err: String(error) }, "idempotency key purge failed"),
     );
+    services.events.purgeExpired().then(
+      (count) => count > 0 && logger.info({ purged: count }, "purged audit events past retention"),
+      (error: unknown) => logger.error({ err: String(error) }, "audit event purge failed"),
+    );
     services.adminAuth.purgeExpiredSessions().then(
       (count) => count > 0 && logger.info({ purged: count }, "purged expired admin sessions"),
       (error: unknown) => logger.error({ err: String(error) }, "admin session purge failed"),

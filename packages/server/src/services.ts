@@ -1,7 +1,8 @@
 import type { Db } from "@authpi/db";
 import { createAccountService } from "./accounts/service.ts";
-import { type AdminAuthOptions, createAdminAuthService } from "./admin-auth/service.ts";
+import { type AdminAuthOptions, type AdminAuthService, createAdminAuthService } from "./admin-auth/service.ts";
 import { type ApiKeyService, createApiKeyService } from "./api-keys/service.ts";
+import { type Caller, createAuditRecorder, createEventService, SYSTEM_CALLER } from "./audit/service.ts";
 import { createAuthMethodService } from "./auth-methods/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { createHealthService } from "./health/service.ts";
@@ -28,26 +29,67 @@ export interface ServiceOptions {
 interface Shared {
   clock: Clock;
   apiKeys: ApiKeyService;
+  /** One per process: its sign-in attempt counters must not be re-created with each binding. */
+  adminAuth: AdminAuthService;
   options: ServiceOptions;
 }
 
-/** The use cases whose queries run on `sql`: the pool, or one transaction. */
-function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, options }: Shared) {
+/** The use cases whose queries run on `sql` (the pool, or one transaction) and whose events name `caller`. */
+function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Shared, caller: Caller) {
+  const audit = createAuditRecorder(sql, clock, caller);
+  const keyWrites = apiKeys.writesOn(sql, audit);
   return {
     db,
     clock,
-    apiKeys,
-    accounts: createAccountService(db, clock, apiKeys),
-    adminAuth: createAdminAuthService(db, clock, options.adminAuth),
-    issuers: createIssuerService(createIssuerRepository(sql, db), clock, {
-      deleteGraceDays: options.deleteGraceDays ?? 30,
-    }),
+    apiKeys: { ...apiKeys, ...keyWrites },
+    accounts: createAccountService(db, clock, keyWrites, audit),
+    adminAuth,
+    issuers: createIssuerService(
+      createIssuerRepository(sql),
+      clock,
+      { deleteGraceDays: options.deleteGraceDays ?? 30 },
+      audit,
+    ),
     health: createHealthService(db),
-    authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring()),
+    authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring(), audit),
+    events: createEventService(sql, clock),
   };
 }
 
-export type Services = ReturnType<typeof useCasesOn> & {
+type UseCases = ReturnType<typeof useCasesOn>;
+
+/**
+ * Every write that records an event (api-contract §9). Each runs in one
+ * transaction with its event: on the pool it opens one and runs on use cases
+ * bound to it; inside one (an idempotent request) it joins it. So a write that
+ * fails or rolls back leaves no event, and an event never lacks its change.
+ * A new resource's writes are one line here (and one `audit.record` after the write).
+ */
+const AUDITED_WRITES = {
+  accounts: ["bootstrap"],
+  apiKeys: ["create", "revoke"],
+  issuers: ["create", "update", "delete", "purgeExpired"],
+  authMethods: ["create", "update", "delete"],
+} as const satisfies { [S in keyof UseCases]?: readonly (keyof UseCases[S])[] };
+
+function withAuditedWrites(useCases: UseCases, sql: Sql, on: (tx: Sql) => UseCases): UseCases {
+  if (sql.inTransaction) return useCases;
+  const wrapped: Record<string, unknown> = { ...useCases };
+  for (const [name, writes] of Object.entries(AUDITED_WRITES)) {
+    const service: Record<string, unknown> = { ...(useCases[name as keyof UseCases] as object) };
+    for (const write of writes) {
+      service[write] = (...args: unknown[]) =>
+        sql.transaction((tx) => {
+          const bound = on(tx)[name as keyof UseCases] as unknown as Record<string, (...a: unknown[]) => unknown>;
+          return Promise.resolve(bound[write]?.(...args));
+        });
+    }
+    wrapped[name] = service;
+  }
+  return wrapped as UseCases;
+}
+
+export type Services = UseCases & {
   /**
    * Runs `fn` in one transaction with the services bound to it: everything
    * they write commits together or not at all (inside a transaction, a savepoint).
@@ -55,15 +97,25 @@ export type Services = ReturnType<typeof useCasesOn> & {
   transaction<T>(fn: (tx: Services) => Promise<T>): Promise<T>;
   /** `execute(scope, run)` hands `run` the services bound to the request's transaction. */
   idempotency: IdempotencyService<Services>;
+  /**
+   * The same services acting for `caller`: the events of their writes name its
+   * actor and request id. Each door binds its caller once; unbound services
+   * act as the system (the CLI, the periodic purge).
+   */
+  as(caller: Caller): Services;
   /** Stops what the services run in the background (the API-key listener); the caller closes `db`. */
   close(): Promise<void>;
 };
 
-function servicesOn(db: Db, sql: Sql, shared: Shared): Services {
+function servicesOn(db: Db, sql: Sql, shared: Shared, caller: Caller): Services {
+  const useCases = withAuditedWrites(useCasesOn(db, sql, shared, caller), sql, (tx) =>
+    useCasesOn(db, tx, shared, caller),
+  );
   return {
-    ...useCasesOn(db, sql, shared),
-    transaction: (fn) => sql.transaction((tx) => fn(servicesOn(db, tx, shared))),
-    idempotency: createIdempotencyService(sql, shared.clock, (tx) => servicesOn(db, tx, shared)),
+    ...useCases,
+    transaction: (fn) => sql.transaction((tx) => fn(servicesOn(db, tx, shared, caller))),
+    idempotency: createIdempotencyService(sql, shared.clock, (tx) => servicesOn(db, tx, shared, caller)),
+    as: (next) => servicesOn(db, sql, shared, next),
     close: () => shared.apiKeys.close(),
   };
 }
@@ -72,7 +124,13 @@ function servicesOn(db: Db, sql: Sql, shared: Shared): Services {
 export function createServices(db: Db, options: ServiceOptions = {}): Services {
   const clock = options.clock ?? systemClock;
   const apiKeys = createApiKeyService(db, clock, { cache: options.apiKeyCache ?? true });
-  return servicesOn(db, sqlOf(db), { clock, apiKeys, options });
+  const adminAuth = createAdminAuthService(
+    db,
+    clock,
+    options.adminAuth ?? {},
+    createAuditRecorder(sqlOf(db), clock, SYSTEM_CALLER),
+  );
+  return servicesOn(db, sqlOf(db), { clock, apiKeys, adminAuth, options }, SYSTEM_CALLER);
 }
 
 function missingKeyring(): never {

@@ -1,6 +1,7 @@
 import { apiKeysRouter } from "./routers/api-keys.ts";
 import { authRouter } from "./routers/auth.ts";
 import { authMethodsRouter } from "./routers/auth-methods.ts";
+import { eventsRouter } from "./routers/events.ts";
 import { issuersRouter } from "./routers/issuers.ts";
 import { router } from "./trpc.ts";
 
@@ -9,6 +10,7 @@ export const appRouter = router({
   issuers: issuersRouter,
   authMethods: authMethodsRouter,
   apiKeys: apiKeysRouter,
+  events: eventsRouter,
 });
 
 /** The router's type, for a typed `@trpc/client` in internal services (see README). */

@@ -1,5 +1,5 @@
-import { DomainError, wireCode } from "@authpi/domain";
-import type { AdminPrincipal } from "@authpi/server";
+import { DomainError, newId, wireCode } from "@authpi/domain";
+import { type AdminPrincipal, apiKeyCaller, type Caller, operatorCaller } from "@authpi/server";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context.ts";
 import { asDomainError, trpcCode } from "./errors.ts";
@@ -92,14 +92,20 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 export const accountProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const header = ctx.req.headers.get("authorization");
   let principal: AccountPrincipal;
+  // The id the events of this call record; sent back so a caller can find them.
+  const requestId = newId("request");
+  ctx.resHeaders.set("request-id", requestId);
+  let caller: Caller;
   if (header !== null) {
     const token = BEARER.exec(header)?.[1];
     if (!token) throw new DomainError("invalid_api_key", "The Authorization header must be Bearer sk_…");
     const key = await ctx.services.apiKeys.authenticate(token);
     principal = { accountId: key.accountId, apiKeyId: key.apiKeyId };
+    caller = apiKeyCaller(key.apiKeyId, requestId);
   } else {
     const operator = await ctx.services.adminAuth.authenticate(ctx.sessionToken);
     principal = { accountId: operator.accountId, operator };
+    caller = operatorCaller(operator.adminUserId, requestId);
   }
-  return next({ ctx: { principal } });
+  return next({ ctx: { principal, services: ctx.services.as(caller) } });
 });

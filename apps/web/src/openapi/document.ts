@@ -4,10 +4,12 @@ import {
   AuthMethodList,
   CreateAuthMethodInput,
   CreateIssuerInput,
+  EventList,
   exampleAuthMethodBody,
   Issuer,
   IssuerConfig,
   IssuerList,
+  ListEventsQuery,
   ListIssuersQuery,
   PreconditionFailedErrorSchema,
   UpdateAuthMethodInput,
@@ -446,8 +448,45 @@ const authMethodOperations: OperationEntry[] = [
   },
 ];
 
+const eventExample = {
+  object: "event",
+  id: "evt_01JDQ3S7B2C3D4E5F6G7H8J9K0",
+  type: "issuer.updated",
+  actor: { type: "api_key", id: "key_01JDQ3S4V6W8X9Y0Z1A2B3C4D6" },
+  resource: { type: "issuer", id: EXAMPLE_ISSUER },
+  request_id: "req_01JDQ3S7B2C3D4E5F6G7H8J9K1",
+  changes: { "settings.session.lifetime_seconds": { from: 1209600, to: 86400 } },
+  created_at: EXAMPLE_TIME,
+};
+
+const eventOperations: OperationEntry[] = [
+  {
+    method: "get",
+    path: "/v1/accounts/{account_id}/events",
+    operation: {
+      operationId: "listEvents",
+      tags: ["Events"],
+      summary: "List Events",
+      description:
+        "The account's audit events, newest first, with keyset pagination: one per change made through the " +
+        "API, the admin UI or the CLI, with its actor, request id and changed fields (secrets only as " +
+        '`"[set]"`). Kept 90 days. Filter by `resource_id`, `type` or `actor_id`.',
+      requestParams: { path: AccountPath, query: ListEventsQuery },
+      responses: responses(
+        {
+          status: 200,
+          description: "Paginated list of events",
+          schema: EventList,
+          example: { object: "list", data: [eventExample], has_more: false, next_cursor: null },
+        },
+        [400, ...ALWAYS],
+      ),
+    },
+  },
+];
+
 /** Every operation of the API, in route-table order. */
-export const operations: OperationEntry[] = [...issuerOperations, ...authMethodOperations];
+export const operations: OperationEntry[] = [...issuerOperations, ...authMethodOperations, ...eventOperations];
 
 export function buildDocument() {
   const paths: ZodOpenApiPathsObject = {};
@@ -470,6 +509,7 @@ export function buildDocument() {
     tags: [
       { name: "Issuers", description: "An issuer is an identity provider with its own isolated user pool." },
       { name: "Auth Methods", description: "The ways users of an issuer sign in." },
+      { name: "Events", description: "Who changed what, and when: the account's audit trail." },
     ],
     paths,
     components: {

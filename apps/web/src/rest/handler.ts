@@ -1,5 +1,6 @@
 import { DomainError, ifNoneMatchSatisfied, newId, parseIdempotencyKey, requestFingerprint } from "@authpi/domain";
 import {
+  apiKeyCaller,
   createRateLimiter,
   DATABASE_RETRY_AFTER_SECONDS,
   databaseUnavailable,
@@ -12,6 +13,7 @@ import {
 } from "@authpi/server";
 import { authMethodRoutes } from "./auth-method-routes.ts";
 import { readLimited } from "./body.ts";
+import { eventRoutes } from "./event-routes.ts";
 import { issuerRoutes } from "./issuer-routes.ts";
 import { openapiRoute } from "./openapi-route.ts";
 import { errorBody } from "./respond.ts";
@@ -34,7 +36,7 @@ export interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string | undefined } };
 }
 
-export const routes: Route[] = [...issuerRoutes, ...authMethodRoutes, openapiRoute];
+export const routes: Route[] = [...issuerRoutes, ...authMethodRoutes, ...eventRoutes, openapiRoute];
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const IDEMPOTENT_METHODS = new Set(["POST", "PATCH"]);
@@ -121,7 +123,7 @@ export function createRestHandler(
       headers: ctx.request.headers,
       body: bytes.byteLength ? (bytes as Uint8Array<ArrayBuffer>) : null,
     });
-    const { response, replayed } = await services.idempotency.execute(
+    const { response, replayed } = await ctx.services.idempotency.execute(
       {
         accountId: ctx.principal.accountId,
         key,
@@ -192,7 +194,9 @@ export function createRestHandler(
               param: "account_id",
             });
           }
-          const ctx: RouteContext = { request, url, params: found.params, principal, services, requestId };
+          // Every event a write of this request records names its API key and request id.
+          const caller = services.as(apiKeyCaller(principal.apiKeyId, requestId));
+          const ctx: RouteContext = { request, url, params: found.params, principal, services: caller, requestId };
           outcome =
             IDEMPOTENT_METHODS.has(request.method) && request.headers.has("idempotency-key")
               ? await idempotent(found.route, ctx)

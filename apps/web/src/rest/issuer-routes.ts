@@ -5,7 +5,7 @@ import { ifMatch, type Route } from "./router.ts";
 const ISSUERS = "/v1/accounts/:account_id/issuers";
 const ISSUER = `${ISSUERS}/:issuer_id`;
 
-function queryObject(url: URL): Record<string, string> {
+export function queryObject(url: URL): Record<string, string> {
   const query: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
     if (key in query) {

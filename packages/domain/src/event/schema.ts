@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ListLimit, Timestamp } from "../common.ts";
+import { ListLimit, listOf, Timestamp } from "../common.ts";
 
 /**
  * What each resource can emit (api-contract §9). A resource's events are one
@@ -70,6 +70,8 @@ export const Event = z
   .meta({ id: "Event" });
 export type Event = z.infer<typeof Event>;
 
+export const EventList = listOf(Event).meta({ id: "EventList" });
+
 export const ListEventsQuery = z.strictObject({
   limit: ListLimit,
   cursor: z.string().max(64).optional().describe("Pagination cursor (event ID from previous response)"),
@@ -81,6 +83,9 @@ export const ListEventsQuery = z.strictObject({
   actor_id: z.string().max(64).optional().describe("Only events made by this API key or operator."),
 });
 export type ListEventsQuery = z.infer<typeof ListEventsQuery>;
+
+/** Fields of an API object that are bookkeeping, not something a caller changed: left out of `changes`. */
+export const AUDIT_IGNORED_FIELDS = ["object", "id", "account_id", "issuer_id", "created_at", "updated_at"] as const;
 
 /** How long events are kept before the periodic purge removes them (api-contract §9). */
 export const EVENT_RETENTION_DAYS = 90;

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@authpi/db";
-import { DomainError, newId } from "@authpi/domain";
+import { DomainError, diffChanges, newId } from "@authpi/domain";
 import { hash } from "@node-rs/argon2";
-import type { ApiKeyService } from "../api-keys/service.ts";
+import type { ApiKeyWrites } from "../api-keys/service.ts";
+import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 
 export interface BootstrapInput {
@@ -25,7 +26,7 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
 }
 
-export function createAccountService(db: Db, clock: Clock, apiKeys: ApiKeyService) {
+export function createAccountService(db: Db, clock: Clock, apiKeys: ApiKeyWrites, audit: AuditRecorder) {
   return {
     /** Creates an account with its owner operator and a first API key (the bootstrap CLI). */
     async bootstrap(input: BootstrapInput = {}): Promise<BootstrapResult> {
@@ -52,6 +53,12 @@ export function createAccountService(db: Db, clock: Clock, apiKeys: ApiKeyServic
         db.account.create({ data: { id: accountId, name, createdAt: now, updatedAt: now } }),
         db.adminUser.create({ data: { id: newId("adminUser"), accountId, email, passwordHash, createdAt: now } }),
       ]);
+      await audit.record({
+        accountId,
+        type: "account.created",
+        resourceId: accountId,
+        changes: diffChanges(undefined, { name }),
+      });
       const { secret } = await apiKeys.create(accountId, "Bootstrap key");
       return { account_id: accountId, api_key: secret, admin_email: email, admin_password: password };
     },

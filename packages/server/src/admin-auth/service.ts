@@ -3,6 +3,7 @@ import type { Db } from "@authpi/db";
 import { DomainError, newId, type Operator, parseOrThrow, SignInInput, toTimestamp } from "@authpi/domain";
 import { verify } from "@node-rs/argon2";
 import { hashPassword } from "../accounts/service.ts";
+import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import { createAttemptLimiter } from "./attempts.ts";
 
@@ -61,7 +62,7 @@ export function toOperator(principal: AdminPrincipal): Operator {
 }
 
 /** Operator sign-in for the admin UI: argon2id passwords, server-side sessions in Postgres. */
-export function createAdminAuthService(db: Db, clock: Clock, options: AdminAuthOptions = {}) {
+export function createAdminAuthService(db: Db, clock: Clock, options: AdminAuthOptions, audit: AuditRecorder) {
   const ttlMs = (options.sessionTtlSeconds ?? 12 * 3600) * 1000;
   const windowMs = (options.failureWindowSeconds ?? 15 * 60) * 1000;
   const byEmail = createAttemptLimiter({ max: options.maxFailuresPerEmail ?? 5, windowMs });
@@ -98,6 +99,14 @@ export function createAdminAuthService(db: Db, clock: Clock, options: AdminAuthO
       const expiresAt = new Date(now.getTime() + ttlMs);
       const session = await db.adminSession.create({
         data: { id: newId("session"), adminUserId: user.id, tokenHash: hashToken(token), createdAt: now, expiresAt },
+      });
+      // After the session exists (a failed write here fails the sign-in; the unsent cookie's session is inert).
+      await audit.record({
+        accountId: user.accountId,
+        type: "operator.signed_in",
+        resourceId: user.id,
+        actor: { type: "operator", id: user.id },
+        changes: {},
       });
       const principal: AdminPrincipal = {
         adminUserId: user.id,

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { createListenerClient, type Db } from "@authpi/db";
-import { DomainError, newId, toTimestamp } from "@authpi/domain";
+import { DomainError, diffChanges, newId, toTimestamp } from "@authpi/domain";
 import type pg from "pg";
+import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import { type Sql, sqlOf, statement } from "../sql.ts";
 
@@ -20,11 +21,22 @@ const FIND_BY_HASH = statement(
 );
 
 // One statement: the revocation and its announcement commit together (NOTIFY is sent at commit).
+const VIEW_COLUMNS = `id, account_id AS "accountId", name, prefix, created_at AS "createdAt",
+  last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
+
 const REVOKE = statement(
   "api_key_revoke",
   `UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id = $1 AND revoked_at IS NULL
-   RETURNING id, pg_notify('${API_KEY_REVOKED_CHANNEL}', id)`,
+   RETURNING ${VIEW_COLUMNS}, pg_notify('${API_KEY_REVOKED_CHANNEL}', id)`,
 );
+
+const INSERT = statement(
+  "api_key_insert",
+  `INSERT INTO api_keys (id, account_id, name, prefix, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+   RETURNING ${VIEW_COLUMNS}`,
+);
+
+const FIND = statement("api_key_find", `SELECT ${VIEW_COLUMNS} FROM api_keys WHERE account_id = $1 AND id = $2`);
 
 function base62(bytes: Buffer): string {
   let n = BigInt(`0x${bytes.toString("hex")}`);
@@ -163,34 +175,55 @@ export function createApiKeyService(db: Db, clock: Clock, options: { cache?: boo
   const cache = options.cache === false ? undefined : createKeyCache(db);
 
   return {
-    /** Creates a key; the secret is returned once and only its hash is kept. */
-    async create(accountId: string, name = "Default key"): Promise<{ apiKey: ApiKeyView; secret: string }> {
-      const secret = `sk_${base62(randomBytes(32))}`;
-      const row = await db.apiKey.create({
-        data: {
-          id: newId("apiKey"),
-          accountId,
-          name,
-          prefix: secret.slice(0, 11),
-          secretHash: hashSecret(secret),
-          createdAt: clock(),
-        },
-      });
-      return { apiKey: toView(row), secret };
-    },
-
     async list(accountId: string): Promise<ApiKeyView[]> {
       const rows = await db.apiKey.findMany({ where: { accountId }, orderBy: { id: "desc" } });
       return rows.map(toView);
     },
 
-    /** Revokes a key; every server process stops accepting it within moments (NOTIFY), not after a TTL. */
-    async revoke(accountId: string, id: string): Promise<ApiKeyView> {
-      await sql.query(REVOKE, [accountId, id, clock()]);
-      cache?.forget(id);
-      const row = await db.apiKey.findFirst({ where: { id, accountId } });
-      if (!row) throw new DomainError("resource_missing", `No such API key: ${id}`, { param: "id" });
-      return toView(row);
+    /** Creating and revoking keys on `sql` (the pool or a transaction), each with its event. */
+    writesOn(sql: Sql, audit: AuditRecorder) {
+      return {
+        /** Creates a key; the secret is returned once and only its hash is kept. */
+        async create(accountId: string, name = "Default key"): Promise<{ apiKey: ApiKeyView; secret: string }> {
+          const secret = `sk_${base62(randomBytes(32))}`;
+          const [row] = await sql.query<ApiKeyRow>(INSERT, [
+            newId("apiKey"),
+            accountId,
+            name,
+            secret.slice(0, 11),
+            Buffer.from(hashSecret(secret)),
+            clock(),
+          ]);
+          if (!row) throw new Error("INSERT … RETURNING returned no row");
+          const apiKey = toView(row);
+          await audit.record({
+            accountId,
+            type: "api_key.created",
+            resourceId: apiKey.id,
+            changes: diffChanges(undefined, { name: apiKey.name, prefix: apiKey.prefix }),
+          });
+          return { apiKey, secret };
+        },
+
+        /** Revokes a key; every server process stops accepting it within moments (NOTIFY), not after a TTL. */
+        async revoke(accountId: string, id: string): Promise<ApiKeyView> {
+          const revoked = await sql.query<ApiKeyRow>(REVOKE, [accountId, id, clock()]);
+          cache?.forget(id);
+          const [row] = revoked.length ? revoked : await sql.query<ApiKeyRow>(FIND, [accountId, id]);
+          if (!row) throw new DomainError("resource_missing", `No such API key: ${id}`, { param: "id" });
+          const apiKey = toView(row);
+          // Revoking a revoked key changes nothing and records nothing.
+          if (revoked.length) {
+            await audit.record({
+              accountId,
+              type: "api_key.revoked",
+              resourceId: id,
+              changes: { revoked_at: { from: null, to: apiKey.revoked_at } },
+            });
+          }
+          return apiKey;
+        },
+      };
     },
 
     /** Resolves a Bearer secret to its account; unknown and revoked keys are both 401. */
@@ -229,3 +262,4 @@ export function createApiKeyService(db: Db, clock: Clock, options: { cache?: boo
 }
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;
+export type ApiKeyWrites = ReturnType<ApiKeyService["writesOn"]>;

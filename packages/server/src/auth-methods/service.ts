@@ -6,6 +6,7 @@ import {
   authMethodConfigForCreate,
   authMethodDefinition,
   DomainError,
+  diffChanges,
   etagFor,
   idTimestamp,
   isId,
@@ -15,6 +16,7 @@ import {
   newId,
   splitSecrets,
 } from "@authpi/domain";
+import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import type { Versioned, WriteOptions } from "../issuers/service.ts";
 import { JsonText } from "../json-text.ts";
@@ -103,11 +105,24 @@ function toConfig(row: AuthMethodRow, secrets: Record<string, string>): AuthMeth
   } as AuthMethodConfig;
 }
 
+/** The config as events see it: secrets are compared, and written only as "[set]". */
+function auditDiff(before: AuthMethodConfig | undefined, after: AuthMethodConfig | undefined) {
+  const method = (before ?? after)?.method;
+  const secretPaths = method ? authMethodDefinition(method).secretKeys.map((key) => `settings.${key}`) : [];
+  return diffChanges(before, after, { secretPaths });
+}
+
+/** The stored config for the delete event: the secrets stand in as set, never decrypted. */
+function storedConfig(row: AuthMethodRow): AuthMethodConfig {
+  const secretKeys = row.secrets === null ? [] : authMethodDefinition(row.method).secretKeys;
+  return toConfig(row, Object.fromEntries(secretKeys.map((key) => [key, "[set]"])));
+}
+
 /**
  * Auth methods. `sql` is where the writes run their transaction (the pool, or
  * the request's transaction, which they then join as a savepoint).
  */
-export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring: () => Keyring) {
+export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring: () => Keyring, audit: AuditRecorder) {
   const repo = createAuthMethodRepository(sql, db);
 
   /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted. */
@@ -152,8 +167,9 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
       const id = newId("authMethod", clock().getTime());
       const { settings, secrets } = splitSecrets(config.method, config.settings);
       const ciphertext = encryptSecrets(keyring(), secrets, id);
+      let created: Versioned<AuthMethod>;
       try {
-        return await inTransaction(async (tx) => {
+        created = await inTransaction(async (tx) => {
           await lockIssuer(tx, issuer.issuer_id);
           const siblings = await tx.siblings(issuer.issuer_id);
           if (definition.singleton && siblings.some((m) => m.method === config.method)) {
@@ -179,6 +195,13 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
       } catch (error) {
         mapUniqueViolation(error, config);
       }
+      await audit.record({
+        accountId,
+        type: "auth_method.created",
+        resourceId: id,
+        changes: auditDiff(undefined, config),
+      });
+      return created;
     },
 
     async update(
@@ -202,7 +225,7 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
           const ciphertext = unchanged ? row.secrets : encryptSecrets(keyring(), split.secrets, row.id);
           const change = { config: next, publicSettings: split.settings, secrets: ciphertext, updatedAt: clock() };
           try {
-            return await inTransaction(async (tx) => {
+            const result = await inTransaction(async (tx) => {
               await lockIssuer(tx, row.issuer_id);
               if (!sameName(next.name, row.name)) {
                 const siblings = await tx.siblings(row.issuer_id);
@@ -211,6 +234,15 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
               const updated = await tx.updateAtVersion(row.id, row.version, change);
               return updated && written(updated);
             });
+            if (result) {
+              await audit.record({
+                accountId,
+                type: "auth_method.updated",
+                resourceId: row.id,
+                changes: auditDiff(toConfig(row, secrets), next),
+              });
+            }
+            return result;
           } catch (error) {
             mapUniqueViolation(error, next);
           }
@@ -225,11 +257,20 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
         ifMatch: options.ifMatch,
         load: () => loadWithIssuer(accountId, issuerId, id),
         row: (loaded) => loaded.row,
-        attempt: ({ row }) =>
-          inTransaction(async (tx) => {
+        attempt: async ({ row }) => {
+          const deleted = await inTransaction(async (tx) => {
             await lockIssuer(tx, row.issuer_id);
-            return (await tx.deleteAtVersion(row.id, row.version)) ? true : undefined;
-          }),
+            return tx.deleteAtVersion(row.id, row.version);
+          });
+          if (!deleted) return undefined;
+          await audit.record({
+            accountId,
+            type: "auth_method.deleted",
+            resourceId: row.id,
+            changes: auditDiff(storedConfig(row), undefined),
+          });
+          return true;
+        },
       });
     },
 

@@ -1,6 +1,8 @@
 import {
+  AUDIT_IGNORED_FIELDS,
   applyIssuerPatch,
   DomainError,
+  diffChanges,
   etagFor,
   type Issuer,
   idTimestamp,
@@ -10,8 +12,10 @@ import {
   type ListIssuersQuery,
   newId,
   purgeAfter,
+  toTimestamp,
   type UpdateIssuerInput,
 } from "@authpi/domain";
+import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import { JsonText } from "../json-text.ts";
 import { writeWithVersion } from "../versioned-write.ts";
@@ -47,7 +51,12 @@ function notFound(id: string): DomainError {
  * domain's rules, then run one statement each: POST one INSERT … RETURNING,
  * PATCH one read and one `UPDATE … WHERE version = $n RETURNING`.
  */
-export function createIssuerService(repo: IssuerRepository, clock: Clock, config: { deleteGraceDays: number }) {
+export function createIssuerService(
+  repo: IssuerRepository,
+  clock: Clock,
+  config: { deleteGraceDays: number },
+  audit: AuditRecorder,
+) {
   async function load(accountId: string, id: string): Promise<IssuerJsonRow> {
     const row = isId("issuer", id) ? await repo.find(accountId, id) : undefined;
     if (!row) throw notFound(id);
@@ -69,7 +78,14 @@ export function createIssuerService(repo: IssuerRepository, clock: Clock, config
     async create(accountId: string, input: unknown): Promise<Versioned<Issuer>> {
       const issuerConfig = issuerConfigForCreate(input);
       const id = newId("issuer", clock().getTime());
-      return written(await repo.insert({ id, accountId, config: issuerConfig, createdAt: idTimestamp(id) }));
+      const created = written(await repo.insert({ id, accountId, config: issuerConfig, createdAt: idTimestamp(id) }));
+      await audit.record({
+        accountId,
+        type: "issuer.created",
+        resourceId: id,
+        changes: diffChanges(undefined, created.value, { ignore: AUDIT_IGNORED_FIELDS }),
+      });
+      return created;
     },
 
     async update(
@@ -85,9 +101,18 @@ export function createIssuerService(repo: IssuerRepository, clock: Clock, config
         row: (row) => row,
         attempt: async (row) => {
           // The stored JSON is the API object Postgres built from validated columns: no second parse.
-          const next = applyIssuerPatch(JSON.parse(row.json) as Issuer, patch);
+          const before = JSON.parse(row.json) as Issuer;
+          const next = applyIssuerPatch(before, patch);
           const updated = await repo.updateAtVersion(row.id, row.version, next, clock());
-          return updated && written(updated);
+          if (!updated) return undefined;
+          const after = written(updated);
+          await audit.record({
+            accountId,
+            type: before.status === "deleted" ? "issuer.restored" : "issuer.updated",
+            resourceId: row.id,
+            changes: diffChanges(before, after.value, { ignore: AUDIT_IGNORED_FIELDS }),
+          });
+          return after;
         },
       });
     },
@@ -102,16 +127,30 @@ export function createIssuerService(repo: IssuerRepository, clock: Clock, config
           // A deleted issuer is still readable, but for DELETE it is already gone.
           if (row.status === "deleted") throw notFound(id);
           const now = clock();
-          return (await repo.deleteAtVersion(row.id, row.version, now, purgeAfter(now, config.deleteGraceDays)))
-            ? true
-            : undefined;
+          const purgeAt = purgeAfter(now, config.deleteGraceDays);
+          if (!(await repo.deleteAtVersion(row.id, row.version, now, purgeAt))) return undefined;
+          await audit.record({
+            accountId,
+            type: "issuer.deleted",
+            resourceId: row.id,
+            changes: {
+              status: { from: row.status, to: "deleted" },
+              deleted_at: { from: null, to: toTimestamp(now) },
+              purge_after: { from: null, to: toTimestamp(purgeAt) },
+            },
+          });
+          return true;
         },
       });
     },
 
     /** Hard-deletes issuers whose grace period has passed; returns how many. */
-    purgeExpired(now = clock(), scope: { accountId?: string } = {}): Promise<number> {
-      return repo.purgeExpired(now, scope.accountId);
+    async purgeExpired(now = clock(), scope: { accountId?: string } = {}): Promise<number> {
+      const purged = await repo.purgeExpired(now, scope.accountId);
+      for (const issuer of purged) {
+        await audit.record({ accountId: issuer.account_id, type: "issuer.purged", resourceId: issuer.id, changes: {} });
+      }
+      return purged.length;
     },
   };
 }

@@ -1,0 +1,140 @@
+import type { EventActor, EventChanges } from "@authpi/domain";
+import { type Sql, type Statement, statement } from "../sql.ts";
+import { isoTimestamp, jsonObject } from "../sql-json.ts";
+
+/** The API object of an event (`Event` in the domain), field by field, as Postgres builds it. */
+export function eventJson(alias: string): string {
+  const c = (column: string) => `${alias}.${column}`;
+  return jsonObject({
+    object: "'event'",
+    id: c("id"),
+    type: c("type"),
+    actor: `json_build_object('type', ${c("actor_type")}, 'id', ${c("actor_id")})`,
+    resource: `json_build_object('type', ${c("resource_type")}, 'id', ${c("resource_id")})`,
+    request_id: c("request_id"),
+    changes: c("changes"),
+    created_at: isoTimestamp(c("created_at")),
+  });
+}
+
+export interface EventRow {
+  id: string;
+  accountId: string;
+  type: string;
+  actor: EventActor;
+  resourceType: string;
+  resourceId: string;
+  requestId: string | null;
+  changes: EventChanges;
+  createdAt: Date;
+}
+
+const INSERT = statement(
+  "audit_event_insert",
+  `INSERT INTO audit_events (id, account_id, type, actor_type, actor_id, resource_type, resource_id, request_id,
+     changes, created_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
+);
+
+// In batches, so a purge of many rows never holds one long transaction.
+const PURGE = statement(
+  "audit_event_purge",
+  `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < $1 LIMIT $2) RETURNING 1`,
+);
+const PURGE_BATCH = 5_000;
+
+/** The filters of a page, each matched by its own `(account_id, <column>, id DESC)` index. */
+export interface EventFilters {
+  resourceId?: string | undefined;
+  type?: string | undefined;
+  actorId?: string | undefined;
+}
+
+const FILTER_COLUMNS = [
+  ["resourceId", "resource_id"],
+  ["type", "type"],
+  ["actorId", "actor_id"],
+] as const;
+
+/**
+ * One keyset page in one statement, cursor check included (like the issuers'
+ * page): `$1` account, `$2` cursor or null, `$3` page size, then one parameter
+ * per filter given. One named statement per combination of filters, so that
+ * each is planned once with its index.
+ */
+function pageStatement(filters: readonly string[], cursor: boolean): Statement {
+  const where = filters.map((column, i) => `AND e.${column} = $${i + 4}`).join(" ");
+  return statement(
+    `audit_event_page_${cursor ? "after_" : ""}${filters.join("_") || "all"}`,
+    `WITH page AS (
+       SELECT * FROM audit_events e
+       WHERE e.account_id = $1 ${where} ${cursor ? "AND e.id < $2" : "AND $2::text IS NULL"}
+       ORDER BY e.id DESC LIMIT $3::int + 1
+     ), shown AS (SELECT * FROM page ORDER BY id DESC LIMIT $3::int)
+     SELECT ${cursor ? "EXISTS (SELECT 1 FROM audit_events c WHERE c.id = $2 AND c.account_id = $1)" : "true"} AS cursor_found,
+       json_build_object(
+         'object', 'list',
+         'data', COALESCE((SELECT json_agg(${eventJson("s")} ORDER BY s.id DESC) FROM shown s), '[]'::json),
+         'has_more', (SELECT count(*) FROM page) > $3::int,
+         'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $3::int THEN (SELECT min(id) FROM shown) END
+       )::text AS json`,
+  );
+}
+
+const pages = new Map<string, Statement>();
+
+/** Every query on `audit_events`; `sql` is the pool or the caller's transaction. */
+export function createAuditRepository(sql: Sql) {
+  return {
+    async insert(row: EventRow): Promise<void> {
+      await sql.query(INSERT, [
+        row.id,
+        row.accountId,
+        row.type,
+        row.actor.type,
+        row.actor.id,
+        row.resourceType,
+        row.resourceId,
+        row.requestId,
+        JSON.stringify(row.changes),
+        row.createdAt,
+      ]);
+    },
+
+    /** The page as the API's list JSON; `cursorFound` is false when the cursor is no event of this account. */
+    async page(
+      accountId: string,
+      options: { limit: number; cursor?: string | undefined } & EventFilters,
+    ): Promise<{ cursorFound: boolean; json: string }> {
+      const columns: string[] = [];
+      const values: unknown[] = [accountId, options.cursor ?? null, options.limit];
+      for (const [field, column] of FILTER_COLUMNS) {
+        const value = options[field];
+        if (value === undefined) continue;
+        columns.push(column);
+        values.push(value);
+      }
+      const cursor = options.cursor !== undefined;
+      const name = `${cursor}:${columns.join(",")}`;
+      let query = pages.get(name);
+      if (!query) {
+        query = pageStatement(columns, cursor);
+        pages.set(name, query);
+      }
+      const [row] = await sql.query<{ cursor_found: boolean; json: string }>(query, values);
+      return { cursorFound: row?.cursor_found ?? false, json: row?.json ?? "" };
+    },
+
+    /** Deletes events created before `before`; returns how many. */
+    async purgeBefore(before: Date): Promise<number> {
+      let total = 0;
+      for (;;) {
+        const deleted = (await sql.query(PURGE, [before, PURGE_BATCH])).length;
+        total += deleted;
+        if (deleted < PURGE_BATCH) return total;
+      }
+    },
+  };
+}
+
+export type AuditRepository = ReturnType<typeof createAuditRepository>;
