@@ -79,15 +79,20 @@ test("soft delete and restore through the router", async () => {
 
 test("an unexpected error is logged, and the caller gets a generic message without detail", async () => {
   const client = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
-  const original = h.services.issuers.list;
-  h.services.issuers.list = () => Promise.reject(new Error('relation "issuers" does not exist at SELECT …'));
+  // Procedures run on the services bound to their caller (`services.as`): break the list there.
+  const original = h.services.as;
+  h.services.as = (caller) => {
+    const bound = original(caller);
+    bound.issuers.list = () => Promise.reject(new Error('relation "issuers" does not exist at SELECT …'));
+    return bound;
+  };
   try {
     const error = await failure(client.issuers.list.query({}));
     expect(error.message).toBe("An unexpected error occurred");
     expect(error.data).toMatchObject({ code: "INTERNAL_SERVER_ERROR", httpStatus: 500, domain: null });
     expect(JSON.stringify(error.data)).not.toContain("relation");
   } finally {
-    h.services.issuers.list = original;
+    h.services.as = original;
   }
   expect(h.logLines.some((line) => line.includes("issuers.list") && line.includes("relation"))).toBe(true);
 });
