@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type ApiHarness, apiHarness } from "../harness.ts";
+
+// A change whose transaction dies (its database connection killed mid-request, after the
+// event was written, while committing) leaves neither the change nor its event.
+
+let api: ApiHarness;
+const TRIGGER = `audit_test_stall_${process.pid}`;
+
+beforeAll(async () => {
+  api = await apiHarness();
+});
+afterAll(async () => {
+  await unstall();
+  await api?.close();
+});
+
+/**
+ * Makes every COMMIT that carries an event of this account (and only this account) wait:
+ * a deferred constraint trigger sleeps at commit time, after the change and its event are written.
+ */
+async function stallCommits(): Promise<void> {
+  await api.db.pool.query(
+    `CREATE OR REPLACE FUNCTION ${TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN PERFORM pg_sleep(20); RETURN NULL; END $$`,
+  );
+  await api.db.pool.query(
+    `CREATE CONSTRAINT TRIGGER ${TRIGGER} AFTER INSERT ON audit_events DEFERRABLE INITIALLY DEFERRED
+     FOR EACH ROW WHEN (NEW.account_id = '${api.account.accountId}') EXECUTE FUNCTION ${TRIGGER}()`,
+  );
+}
+
+async function unstall(): Promise<void> {
+  await api.db.pool.query(`DROP TRIGGER IF EXISTS ${TRIGGER} ON audit_events`);
+  await api.db.pool.query(`DROP FUNCTION IF EXISTS ${TRIGGER}()`);
+}
+
+/** Waits for the stalled commit, then kills its connection, as a crashed database would. */
+async function killStalledCommit(): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const { rows } = await api.db.pool.query(
+          `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event = 'PgSleep' AND pid <> pg_backend_pid()`,
+        );
+        return rows.length;
+      },
+      { timeout: 10_000, interval: 50 },
+    )
+    .toBe(1);
+}
+
+async function eventsOf(resourceId: string) {
+  return api.db.auditEvent.findMany({ where: { accountId: api.account.accountId, resourceId } });
+}
+
+test("PATCH without a key: the killed transaction keeps neither the rename nor its event", async () => {
+  const created = await api.request("POST", "/issuers", { body: { name: "Before" } });
+  expect(created.status).toBe(201);
+  const id = created.body.id as string;
+  await stallCommits();
+  try {
+    const patch = api.request("PATCH", `/issuers/${id}`, { body: { name: "After" } });
+    await killStalledCommit();
+    expect((await patch).status).toBeGreaterThanOrEqual(500);
+  } finally {
+    await unstall();
+  }
+  const issuer = await api.request("GET", `/issuers/${id}`);
+  expect(issuer.body.name).toBe("Before");
+  expect((await eventsOf(id)).map((e) => e.type)).toEqual(["issuer.created"]);
+});
+
+test("POST with an Idempotency-Key: nothing kept, and the retry creates it once with one event", async () => {
+  const key = `rollback-${Date.now()}`;
+  const name = `Rolled back ${key}`;
+  await stallCommits();
+  try {
+    const post = api.request("POST", "/issuers", { body: { name }, headers: { "idempotency-key": key } });
+    await killStalledCommit();
+    expect((await post).status).toBeGreaterThanOrEqual(500);
+  } finally {
+    await unstall();
+  }
+  expect(await api.db.issuer.count({ where: { accountId: api.account.accountId, name } })).toBe(0);
+  const retry = await api.request("POST", "/issuers", { body: { name }, headers: { "idempotency-key": key } });
+  expect(retry.status).toBe(201);
+  expect(retry.headers.get("idempotent-replayed")).toBeNull();
+  expect((await eventsOf(retry.body.id)).map((e) => e.type)).toEqual(["issuer.created"]);
+});
