@@ -10,6 +10,7 @@ import { isUnauthorized, useTRPC } from "../../src/ui/trpc.tsx";
 const NAV = [
   { href: "/issuers", label: "Issuers" },
   { href: "/api-keys", label: "API keys" },
+  { href: "/activity", label: "Activity" },
 ];
 
 /** The signed-in shell: navigation, the operator, sign out; an expired session goes to /login. */

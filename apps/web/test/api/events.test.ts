@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type ApiHarness, apiHarness } from "../harness.ts";
+import { type ApiHarness, type ApiResponse, apiHarness } from "../harness.ts";
 
 // Every mutating REST endpoint writes exactly one event (type, actor, request id, changes);
 // refused requests and idempotent replays write none; the list is keyset, filtered, tenant-scoped.
@@ -261,7 +261,7 @@ describe("GET /events", () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await api.request("GET", `/events?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const res: ApiResponse = await api.request("GET", `/events?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
       expect(res.status).toBe(200);
       expect(res.body.data.length).toBeLessThanOrEqual(2);
       ids.push(...res.body.data.map((e: EventBody) => e.id));
