@@ -201,7 +201,7 @@ export function createPipeline(options: PipelineOptions) {
       // The request's writes join the key's transaction; H2's services hand the bound ones in.
       async (txServices?: Services): Promise<StoredResponse> => {
         const outcome = await invoke(op, call, caller, txServices ?? services).catch((error: unknown) =>
-          failure(error, call),
+          failure(error, call, op),
         );
         return { status: outcome.status, body: bodyText(outcome), etag: outcome.etag, headers: outcome.headers };
       },
@@ -250,7 +250,7 @@ export function createPipeline(options: PipelineOptions) {
     } catch (error) {
       const decision = (error as { decision?: RateLimitDecision }).decision;
       if (decision) limit = decision;
-      outcome = failure(error, call);
+      outcome = failure(error, call, op);
     }
     outcome.limit = limit;
     if (caller) outcome.accountId = caller.accountId;
@@ -258,7 +258,7 @@ export function createPipeline(options: PipelineOptions) {
   }
 
   /** Error mapping, once: DomainError by the ERRORS table, a lost database → 503, anything else → 500. */
-  function failure(error: unknown, call: Call): Outcome {
+  function failure(error: unknown, call: Call, op?: AnyOperation): Outcome {
     if (error instanceof ClientAborted) {
       return { status: 499, text: null, headers: {}, aborted: true };
     }
@@ -266,11 +266,11 @@ export function createPipeline(options: PipelineOptions) {
     const headers: Record<string, string> = {};
     if (known === undefined) {
       // Never the error's message or stack in the answer: they may carry SQL or input. The log has them.
-      logger?.error({ request_id: call.requestId, err: describe(error) }, "unhandled error");
+      logger?.error({ request_id: call.requestId, route: op?.id, err: describe(error) }, "unhandled error");
       known = new DomainError("internal_error", "An unexpected error occurred; contact support with the request id");
     } else if (known.code === "database_unavailable") {
       if (!(error instanceof DomainError)) {
-        logger?.error({ request_id: call.requestId, err: summarize(error) }, "database unavailable");
+        logger?.error({ request_id: call.requestId, route: op?.id, err: summarize(error) }, "database unavailable");
       }
       headers["retry-after"] = String(DATABASE_RETRY_AFTER_SECONDS);
     }

@@ -89,5 +89,5 @@ test("an unexpected error is logged, and the caller gets a generic message witho
   } finally {
     h.services.issuers.list = original;
   }
-  expect(h.logLines.some((line) => line.includes("issuers.list") && line.includes("relation"))).toBe(true);
+  expect(h.logLines.some((line) => line.includes("listIssuers") && line.includes("relation"))).toBe(true);
 });
