@@ -7,6 +7,7 @@ import {
   wireCode,
 } from "@authpi/domain";
 import {
+  createRateLimiter,
   DATABASE_RETRY_AFTER_SECONDS,
   databaseUnavailable,
   JsonText,
@@ -107,7 +108,8 @@ export function errorBody(error: DomainError, requestId: string) {
 
 export interface PipelineOptions {
   services: Services;
-  rateLimiter: RateLimiter;
+  /** The budgets of every door; in memory with the contract's defaults (100/s, burst 200) when omitted. */
+  rateLimiter?: RateLimiter | undefined;
   logger?: Logger | undefined;
 }
 
@@ -120,7 +122,8 @@ export type Pipeline = ReturnType<typeof createPipeline>;
  * translate HTTP or tRPC into a `Call` and an `Outcome` back.
  */
 export function createPipeline(options: PipelineOptions) {
-  const { services, rateLimiter, logger } = options;
+  const { services, logger } = options;
+  const rateLimiter = options.rateLimiter ?? createRateLimiter({ perSecond: 100, burst: 200 });
 
   async function authenticate(op: AnyOperation | undefined, call: Call): Promise<Caller | undefined> {
     const access = op?.access ?? "account";

@@ -30,35 +30,37 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
 
 describe("door parity: one pipeline for /v1 and tRPC", () => {
   test("the same 400-call burst with one API key gets the same 429s through /v1 and tRPC, from one bucket", async () => {
-    // 400 calls in waves of 40, so the test database's pool (20) is not what answers.
+    // 400 calls per door in waves of 20, both doors at once: they see the same clock, so the
+    // same refill, and the test database's pool (20) is not what answers.
     const burst = async (call: () => Promise<Response>) => {
       const statuses: number[] = [];
-      for (let wave = 0; wave < 10; wave++) {
-        statuses.push(...(await Promise.all(Array.from({ length: 40 }, () => call().then((r) => r.status)))));
+      for (let wave = 0; wave < 20; wave++) {
+        statuses.push(...(await Promise.all(Array.from({ length: 20 }, () => call().then((r) => r.status)))));
       }
       return { ok: statuses.filter((s) => s === 200).length, limited: statuses.filter((s) => s === 429).length };
     };
     const restKey = await newKey();
     const restAccount = (await h.services.apiKeys.authenticate(restKey)).accountId;
-    const rest = await burst(() =>
-      fetch(`${h.baseUrl}/v1/accounts/${restAccount}/issuers?limit=1`, {
-        headers: { authorization: `Bearer ${restKey}` },
-      }),
-    );
     const trpcKey = await newKey();
-    const trpc = await burst(() =>
-      fetch(trpcUrl(`issuers.list?input=${encodeURIComponent(JSON.stringify({ limit: 1 }))}`), {
-        headers: { authorization: `Bearer ${trpcKey}` },
-      }),
-    );
+    const [rest, trpc] = await Promise.all([
+      burst(() =>
+        fetch(`${h.baseUrl}/v1/accounts/${restAccount}/issuers?limit=1`, {
+          headers: { authorization: `Bearer ${restKey}` },
+        }),
+      ),
+      burst(() =>
+        fetch(trpcUrl(`issuers.list?input=${encodeURIComponent(JSON.stringify({ limit: 1 }))}`), {
+          headers: { authorization: `Bearer ${trpcKey}` },
+        }),
+      ),
+    ]);
     expect(rest.ok + rest.limited).toBe(400);
     expect(trpc.ok + trpc.limited).toBe(400);
-    // 200 from the burst plus the trickle that refilled while the burst ran.
-    for (const door of [rest, trpc]) {
-      expect(door.ok).toBeGreaterThanOrEqual(200);
-      expect(door.ok).toBeLessThan(225);
-    }
-    expect(Math.abs(rest.limited - trpc.limited)).toBeLessThan(15);
+    // The burst of 200, plus what refilled while the calls ran (the same for both doors).
+    expect(rest.ok).toBeGreaterThanOrEqual(200);
+    expect(trpc.ok).toBeGreaterThanOrEqual(200);
+    expect(rest.limited).toBeGreaterThan(0);
+    expect(Math.abs(rest.limited - trpc.limited)).toBeLessThanOrEqual(Math.max(10, rest.limited * 0.1));
     // tRPC drew on the key's one bucket: /v1 with the same key is now limited too.
     const trpcAccount = (await h.services.apiKeys.authenticate(trpcKey)).accountId;
     const after = await fetch(`${h.baseUrl}/v1/accounts/${trpcAccount}/issuers`, {
