@@ -5,6 +5,7 @@ export {
   toOperator,
 } from "./admin-auth/service.ts";
 export type { ApiKeyView, Principal } from "./api-keys/service.ts";
+export { type App, type CreateAppOptions, createApp } from "./app.ts";
 export { apiKeyCaller, type Caller, operatorCaller, SYSTEM_CALLER } from "./audit/service.ts";
 export type { AuthMethodService } from "./auth-methods/service.ts";
 export { type Clock, systemClock } from "./clock.ts";

@@ -41,7 +41,7 @@ test("admin UI (operator session) writes name the operator; the request id comes
   const response = await fetch(`${h.baseUrl}/api/trpc/issuers.create`, {
     method: "POST",
     headers: { "content-type": "application/json", cookie },
-    body: JSON.stringify({ name: "From the UI" }),
+    body: JSON.stringify({ body: { name: "From the UI" } }),
   });
   expect(response.status).toBe(200);
   const requestId = response.headers.get("request-id");
@@ -60,7 +60,7 @@ test("admin UI (operator session) writes name the operator; the request id comes
 test("tRPC with an API key names the key; API keys created and revoked are recorded", async () => {
   const key = await h.db.apiKey.findFirstOrThrow({ where: { accountId: h.account.accountId } });
   const client = asApiKey();
-  const { value } = await client.issuers.create.mutate({ name: "From a service" });
+  const { value } = await client.issuers.create.mutate({ body: { name: "From a service" } });
   await client.issuers.delete.mutate({ id: value.id });
   await client.issuers.restore.mutate({ id: value.id });
   const { data } = await client.events.list.query({ resource_id: value.id });
@@ -83,7 +83,7 @@ test("tRPC with an API key names the key; API keys created and revoked are recor
 test("tRPC: a refused mutation writes no event; the list refuses a foreign cursor", async () => {
   const client = asOperator();
   const before = (await client.events.list.query({ limit: 100 })).data.length;
-  await expect(client.issuers.create.mutate({ name: "" })).rejects.toThrow();
+  await expect(client.issuers.create.mutate({ body: { name: "" } })).rejects.toThrow();
   await expect(client.issuers.update.mutate({ id: "iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0", patch: {} })).rejects.toThrow();
   expect((await client.events.list.query({ limit: 100 })).data.length).toBe(before);
   await expect(client.events.list.query({ cursor: "evt_01JDQ3S5M2N3P4Q5R6S7T8V9W0" })).rejects.toMatchObject({
