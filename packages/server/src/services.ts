@@ -39,10 +39,10 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, options }: Shared) {
     apiKeys,
     accounts: createAccountService(db, clock, apiKeys),
     adminAuth: createAdminAuthService(db, clock, options.adminAuth),
-    issuers: createIssuerService(createIssuerRepository(sql, db), clock, {
+    issuers: createIssuerService(createIssuerRepository(sql), clock, {
       deleteGraceDays: options.deleteGraceDays ?? 30,
     }),
-    health: createHealthService(db),
+    health: createHealthService(db.pool),
     authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring()),
   };
 }

@@ -1,4 +1,3 @@
-import type { Db } from "@authpi/db";
 import type { IssuerConfig, IssuerStatus } from "@authpi/domain";
 import { type Sql, statement } from "../sql.ts";
 import { isoTimestamp, jsonObject } from "../sql-json.ts";
@@ -91,6 +90,11 @@ const DELETE_AT_VERSION = statement(
    RETURNING id`,
 );
 
+const PURGE = statement(
+  "issuer_purge",
+  "DELETE FROM issuers WHERE status = 'deleted' AND purge_after <= $1 AND ($2::text IS NULL OR account_id = $2) RETURNING 1",
+);
+
 function configValues(config: IssuerConfig): unknown[] {
   return [
     config.name,
@@ -109,7 +113,7 @@ export interface IssuerPage {
 }
 
 /** Every query on `issuers`; `sql` is the pool or the caller's transaction. */
-export function createIssuerRepository(sql: Sql, db: Db) {
+export function createIssuerRepository(sql: Sql) {
   return {
     async find(accountId: string, id: string): Promise<IssuerJsonRow | undefined> {
       return (await sql.query<IssuerJsonRow>(FIND, [accountId, id]))[0];
@@ -159,12 +163,9 @@ export function createIssuerRepository(sql: Sql, db: Db) {
       return (await sql.query(DELETE_AT_VERSION, [id, version, now, purgeAfter])).length === 1;
     },
 
-    /** Cold path (hourly): Prisma. */
+    /** Hard-deletes issuers past their grace period (their auth methods cascade); how many. */
     async purgeExpired(now: Date, accountId?: string): Promise<number> {
-      const { count } = await db.issuer.deleteMany({
-        where: { status: "deleted", purgeAfter: { lte: now }, ...(accountId ? { accountId } : {}) },
-      });
-      return count;
+      return (await sql.query(PURGE, [now, accountId ?? null])).length;
     },
   };
 }
