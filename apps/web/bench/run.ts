@@ -1,145 +1,141 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createDb, freePort } from "@authpi/db";
-import { createServices, loadEnv } from "@authpi/server";
-import { provisionTestDatabase } from "@authpi/server/testing/database";
-import autocannon from "autocannon";
 
 /**
- * `pnpm bench`: the API's speed and memory targets, measured against a real
- * server process (src/serve-api.ts) on a real PostgreSQL — the CI server when
- * DATABASE_URL is set, a throw-away embedded one otherwise. Exits 1 when a
- * target is missed. Targets are floors for a quiet 2-core machine with the
- * load generator on the same cores, set below what was measured there
- * (2026-11-28: GET one 447 req/s p99 60 ms, page 238 req/s p99 74 ms, create
- * 369 req/s p99 54 ms, peak RSS 314 MB). A GET costs two Prisma queries (API
- * key, issuer); Prisma's runtime is the largest CPU share in a profile.
+ * `pnpm bench`: the product's entry users run (`apps/web/server.ts`, production
+ * mode, Next.js in-process, access logs on) measured side by side with the
+ * yardstick — a bare `node:http` + `pg` server running the same SQL on the same
+ * 1,000,000-issuer database (`../shared/bench/`, see its README) — interleaved,
+ * 50 connections. Ratios (product ÷ yardstick, same run) hold on a shared, noisy
+ * machine where absolute req/s do not. Exits 1 when a target is missed.
+ *
+ * Env: everything `product-vs-baseline.sh` takes (ROUNDS, CASES, DURATION, …);
+ * FIXED=0 skips the open-loop latency runs; AUTHPI_YARDSTICK_DIR overrides where
+ * the yardstick is (default: the nearest `shared/bench` above the repository).
  */
-interface Target {
-  name: string;
-  minRequestsPerSecond: number;
-  maxP99Ms: number;
-  request: (ctx: Context) => autocannon.Request;
+const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+/** Ratios: product req/s ÷ yardstick req/s. */
+const RATIO_TARGETS: Record<string, { name: string; min: number }> = {
+  a: { name: "list page", min: 1.0 },
+  b: { name: "list 900k deep", min: 1.0 },
+  c: { name: "GET one", min: 0.7 },
+  d: { name: "POST", min: 0.6 },
+  e: { name: "PATCH", min: 0.6 },
+};
+/** Open-loop p99 (ms) of the product at a fixed rate. */
+const P99_TARGETS: Record<string, { name: string; rate: number; maxMs: number }> = {
+  c: { name: "GET one", rate: 500, maxMs: 10 },
+  a: { name: "list page", rate: 150, maxMs: 15 },
+};
+const MAX_PEAK_RSS_MB = 300;
+/** Page 1 req/s ÷ page at depth 900,000 req/s. */
+const MAX_DEPTH_PENALTY = 1.1;
+
+interface Row {
+  target: string;
+  round: number | string;
+  case: string;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  mode?: string;
+  rate?: number;
+  non2xx: number;
+  errors: number;
 }
 
-interface Context {
-  base: string;
-  issuerId: string;
-}
-
-const TARGETS: Target[] = [
-  {
-    name: "GET one issuer",
-    minRequestsPerSecond: 350,
-    maxP99Ms: 100,
-    request: (ctx) => ({ method: "GET", path: `${ctx.base}/issuers/${ctx.issuerId}` }),
-  },
-  {
-    name: "GET a 50-issuer page",
-    minRequestsPerSecond: 150,
-    maxP99Ms: 200,
-    request: (ctx) => ({ method: "GET", path: `${ctx.base}/issuers?limit=50` }),
-  },
-  {
-    name: "POST create issuer",
-    minRequestsPerSecond: 250,
-    maxP99Ms: 150,
-    request: (ctx) => ({
-      method: "POST",
-      path: `${ctx.base}/issuers`,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "Bench", settings: { mfa: { policy: "required" } } }),
-    }),
-  },
-];
-const MAX_RSS_MB = 400;
-const SECONDS = Number(process.argv[2] ?? 8);
-
-async function rssMb(pid: number): Promise<{ now: number; peak: number }> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { now: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
-}
-
-async function waitUp(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error("server exited");
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // starting
-    }
-    await new Promise((r) => setTimeout(r, 100));
+function yardstickDir(): string {
+  if (process.env.AUTHPI_YARDSTICK_DIR) return process.env.AUTHPI_YARDSTICK_DIR;
+  for (let dir = path.dirname(ROOT); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "shared/bench");
+    if (existsSync(path.join(candidate, "product-vs-baseline.sh"))) return candidate;
   }
-  throw new Error("server did not start");
+  throw new Error("the yardstick (shared/bench/product-vs-baseline.sh) was not found; set AUTHPI_YARDSTICK_DIR");
 }
 
-const database = await provisionTestDatabase(loadEnv().DATABASE_URL);
-const db = createDb(database.url);
-const services = createServices(db);
-const account = await services.accounts.bootstrap({ password: "bench-password-123" });
-const issuers = await Promise.all(
-  Array.from({ length: 200 }, (_, i) => services.issuers.create(account.account_id, { name: `Issuer ${i}` })),
-);
-await db.$disconnect();
-
-const port = await freePort();
-const server = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "../src/serve-api.ts")], {
-  env: {
-    ...process.env,
-    DATABASE_URL: database.url,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    NODE_ENV: "production",
-    LOG_LEVEL: "silent",
-    AUTHPI_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 7).toString("base64")}`,
-    AUTHPI_RATE_LIMIT_PER_SECOND: "1000000",
-    AUTHPI_RATE_LIMIT_BURST: "1000000",
-    REDIS_URL: "",
-  },
-  stdio: ["ignore", "inherit", "inherit"],
-});
-
-let failed = false;
-try {
-  const origin = `http://127.0.0.1:${port}`;
-  await waitUp(`${origin}/healthz`, server);
-  const ctx: Context = { base: `/v1/accounts/${account.account_id}`, issuerId: issuers[0]?.value.id ?? "" };
-  console.log(`| benchmark | req/s (target ≥) | p50 ms | p99 ms (target ≤) | non-2xx |`);
-  console.log(`|---|---|---|---|---|`);
-  for (const target of TARGETS) {
-    // Warm-up (JIT, connection pool, plan cache) so the first target is not measured cold.
-    await autocannon({
-      url: origin,
-      connections: 10,
-      duration: 2,
-      headers: { authorization: `Bearer ${account.api_key}` },
-      requests: [target.request(ctx)],
+function run(script: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [script], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
     });
-    const result = await autocannon({
-      url: origin,
-      connections: 10,
-      duration: SECONDS,
-      headers: { authorization: `Bearer ${account.api_key}` },
-      requests: [target.request(ctx)],
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      process.stdout.write(chunk);
     });
-    const rps = result.requests.average;
-    const ok = rps >= target.minRequestsPerSecond && result.latency.p99 <= target.maxP99Ms && result.non2xx === 0;
-    failed ||= !ok;
-    console.log(
-      `| ${target.name} | ${rps.toFixed(0)} (${target.minRequestsPerSecond}) | ${result.latency.p50} | ${result.latency.p99} (${target.maxP99Ms}) | ${result.non2xx} | ${ok ? "ok" : "MISSED"}`,
-    );
-  }
-  const rss = await rssMb(server.pid ?? 0);
-  const rssOk = rss.peak <= MAX_RSS_MB;
-  failed ||= !rssOk;
-  console.log(
-    `\nserver memory: ${rss.now.toFixed(0)} MB now, ${rss.peak.toFixed(0)} MB peak (target ≤ ${MAX_RSS_MB}) ${rssOk ? "ok" : "MISSED"}`,
-  );
-} finally {
-  server.kill("SIGTERM");
-  await new Promise((r) => server.once("exit", r));
-  await database.drop();
+    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code}`))));
+  });
 }
-process.exit(failed ? 1 : 0);
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+const script = path.join(yardstickDir(), "product-vs-baseline.sh");
+const output = await run(script, { FIXED: process.env.FIXED ?? "1" });
+const results = /^results: (\S+)$/m.exec(output)?.[1];
+if (!results) throw new Error("no results file in the yardstick's output");
+const rows = (await readFile(results, "utf8"))
+  .trim()
+  .split("\n")
+  .filter(Boolean)
+  .map((line) => JSON.parse(line) as Row);
+const memoryFile = results.replace(/\.jsonl$/, "-memory.txt");
+const memory = existsSync(memoryFile) ? await readFile(memoryFile, "utf8") : "";
+
+const checks: { what: string; measured: string; target: string; ok: boolean }[] = [];
+const rounds = rows.filter((r) => typeof r.round === "number");
+const rps = (target: string, k: string) => rounds.filter((r) => r.target === target && r.case === k).map((r) => r.rps);
+for (const [k, t] of Object.entries(RATIO_TARGETS)) {
+  const product = rps("product", k);
+  const baseline = rps("baseline", k);
+  if (!product.length || !baseline.length) continue;
+  const ratio = mean(product) / mean(baseline);
+  checks.push({
+    what: `(${k}) ${t.name}: product ÷ yardstick req/s`,
+    measured: `${ratio.toFixed(2)}× (${mean(product).toFixed(0)} vs ${mean(baseline).toFixed(0)})`,
+    target: `≥ ${t.min.toFixed(1)}×`,
+    ok: ratio >= t.min,
+  });
+}
+for (const [k, t] of Object.entries(P99_TARGETS)) {
+  const fixed = rows.find((r) => r.mode === "open-loop" && r.target === "product" && r.case === k);
+  const yard = rows.find((r) => r.mode === "open-loop" && r.target === "baseline" && r.case === k);
+  if (!fixed) continue;
+  checks.push({
+    what: `${t.name} at ${t.rate}/s: open-loop p99`,
+    measured: `${fixed.p99_ms} ms (yardstick ${yard?.p99_ms ?? "?"} ms)`,
+    target: `≤ ${t.maxMs} ms`,
+    ok: fixed.p99_ms <= t.maxMs && fixed.non2xx === 0 && fixed.errors === 0,
+  });
+}
+const page1 = rps("product", "a");
+const deep = rps("product", "b");
+if (page1.length && deep.length) {
+  const penalty = mean(page1) / mean(deep);
+  checks.push({
+    what: "page at depth 900,000 vs page 1 (req/s)",
+    measured: `${penalty.toFixed(2)}×`,
+    target: `≤ ${MAX_DEPTH_PENALTY}×`,
+    ok: penalty <= MAX_DEPTH_PENALTY,
+  });
+}
+const hwm = /memory product pid \d+: VmHWM: (\d+) kB/.exec(memory)?.[1];
+if (hwm) {
+  const mb = Number(hwm) / 1024;
+  checks.push({
+    what: "server.ts peak RSS (VmHWM) after the runs",
+    measured: `${mb.toFixed(0)} MB`,
+    target: `≤ ${MAX_PEAK_RSS_MB} MB`,
+    ok: mb <= MAX_PEAK_RSS_MB,
+  });
+}
+
+console.log("\n| target | measured | wanted | |\n|---|---|---|---|");
+for (const c of checks) console.log(`| ${c.what} | ${c.measured} | ${c.target} | ${c.ok ? "ok" : "MISSED"} |`);
+const missed = checks.filter((c) => !c.ok).length;
+console.log(missed ? `\n${missed} target(s) missed` : "\nevery target met");
+process.exit(missed || checks.length === 0 ? 1 : 0);

@@ -50,7 +50,7 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Sh
       { deleteGraceDays: options.deleteGraceDays ?? 30 },
       audit,
     ),
-    health: createHealthService(db),
+    health: createHealthService(db.pool),
     authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring(), audit),
     events: createEventService(sql, clock),
   };

@@ -51,6 +51,9 @@ function clientSql(client: PoolClient): Sql {
 
 function ignore(): void {}
 
+// One round trip: a process that stalls mid-transaction must not hold its row locks for good.
+const BEGIN = `BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${10_000}`;
+
 export function poolSql(pool: Pool): Sql {
   return {
     inTransaction: false,
@@ -63,7 +66,7 @@ export function poolSql(pool: Pool): Sql {
       client.on("error", ignore);
       let broken: unknown;
       try {
-        await client.query("BEGIN");
+        await client.query(BEGIN);
         const result = await fn(clientSql(client));
         await client.query("COMMIT");
         return result;

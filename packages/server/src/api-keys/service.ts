@@ -20,6 +20,8 @@ const FIND_BY_HASH = statement(
   "SELECT id, account_id, revoked_at, secret_hash FROM api_keys WHERE secret_hash = $1",
 );
 
+const TOUCH = statement("api_key_touch", "UPDATE api_keys SET last_used_at = $2 WHERE id = $1");
+
 // One statement: the revocation and its announcement commit together (NOTIFY is sent at commit).
 const VIEW_COLUMNS = `id, account_id AS "accountId", name, prefix, created_at AS "createdAt",
   last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
@@ -249,7 +251,7 @@ export function createApiKeyService(db: Db, clock: Clock, options: { cache?: boo
       if (now - (lastUsedWritten.get(apiKeyId) ?? 0) > LAST_USED_RESOLUTION_MS) {
         lastUsedWritten.set(apiKeyId, now);
         // Not awaited: the request must not wait for, or fail because of, a usage hint.
-        db.apiKey.update({ where: { id: apiKeyId }, data: { lastUsedAt: new Date(now) } }).catch(() => {});
+        sql.query(TOUCH, [apiKeyId, new Date(now)]).catch(() => {});
       }
       return principal;
     },

@@ -1,4 +1,5 @@
-import { type Db, readMigrations } from "@authpi/db";
+import { readMigrations } from "@authpi/db";
+import type { Pool } from "pg";
 
 export interface Readiness {
   ready: boolean;
@@ -19,16 +20,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** `/readyz`: the database answers and every migration in prisma/migrations is applied. */
-export function createHealthService(db: Db) {
+export function createHealthService(pool: Pool) {
   let expected: string[] | undefined;
   return {
     async readiness(): Promise<Readiness> {
       expected ??= (await readMigrations()).map((m) => m.name);
       let applied: Set<string>;
       try {
-        const rows = await withTimeout(
-          db.$queryRaw<{ migration_name: string }[]>`
-            SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
+        // The pool, not Prisma: a probe polled every few seconds must not load Prisma's engine.
+        const { rows } = await withTimeout(
+          pool.query<{ migration_name: string }>(
+            `SELECT "migration_name" FROM "_prisma_migrations" WHERE "finished_at" IS NOT NULL AND "rolled_back_at" IS NULL`,
+          ),
           CHECK_TIMEOUT_MS,
         );
         applied = new Set(rows.map((r) => r.migration_name));
