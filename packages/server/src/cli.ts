@@ -9,7 +9,8 @@ const USAGE = `usage: authpi <command> [options]
 commands:
   bootstrap [--json] [--email E] [--password P] [--account-name N]
             create an account, its owner operator and an API key
-  purge     hard-delete issuers whose deletion grace period has passed
+  purge     hard-delete issuers whose deletion grace period has passed, and audit events
+            older than 90 days
   migrate   apply pending database migrations
   diff [--sql]
             compare prisma/migrations with prisma/schema.prisma (exit 1 when a migration is
@@ -63,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         const purged = await app.services.issuers.purgeExpired();
         log(`purged ${purged} issuer(s)`);
+        log(`purged ${await app.services.events.purgeExpired()} audit event(s) older than 90 days`);
       } finally {
         await app.close();
       }
