@@ -1,3 +1,4 @@
+import { operations } from "@authpi/api";
 import { createDb } from "@authpi/db";
 import { createServices, loadEnv } from "@authpi/server";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
@@ -23,6 +24,31 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+});
+
+/**
+ * Every mutating operation of the registry and the events it writes (each exercised in
+ * events*.test.ts). A new mutating operation fails here until its event is declared
+ * (`AUDITED_WRITES` + `audit.record` in its service) and tested.
+ */
+const EVENTS_OF_MUTATING_OPERATIONS: Record<string, string[]> = {
+  createIssuer: ["issuer.created"],
+  updateIssuer: ["issuer.updated", "issuer.restored"],
+  deleteIssuer: ["issuer.deleted"],
+  restoreIssuer: ["issuer.restored"],
+  createAuthMethod: ["auth_method.created"],
+  updateAuthMethod: ["auth_method.updated"],
+  deleteAuthMethod: ["auth_method.deleted"],
+  createApiKey: ["api_key.created"],
+  revokeApiKey: ["api_key.revoked"],
+  signIn: ["operator.signed_in"],
+  // Ending a session changes no resource of the account (the contract has no event for it).
+  signOut: [],
+};
+
+test("every mutating operation of every door is accounted for", () => {
+  const mutating = operations.filter((op) => op.method !== "GET").map((op) => op.id);
+  expect(mutating.sort()).toEqual(Object.keys(EVENTS_OF_MUTATING_OPERATIONS).sort());
 });
 
 const asOperator = () => h.client(() => ({ cookie }));
