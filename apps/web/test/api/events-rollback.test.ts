@@ -89,3 +89,30 @@ test("POST with an Idempotency-Key: nothing kept, and the retry creates it once 
   expect(retry.headers.get("idempotent-replayed")).toBeNull();
   expect((await eventsOf(retry.body.id)).map((e) => e.type)).toEqual(["issuer.created"]);
 });
+
+test("a change whose event cannot be written is not made either (every door, and the CLI's services)", async () => {
+  const created = await api.request("POST", "/issuers", { body: { name: "Unchanged" } });
+  const id = created.body.id as string;
+  const refuse = `audit_test_refuse_${process.pid}`;
+  await api.db.pool.query(
+    `CREATE OR REPLACE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$`,
+  );
+  await api.db.pool.query(
+    `CREATE TRIGGER ${refuse} BEFORE INSERT ON audit_events FOR EACH ROW
+     WHEN (NEW.account_id = '${api.account.accountId}') EXECUTE FUNCTION ${refuse}()`,
+  );
+  try {
+    const patch = await api.request("PATCH", `/issuers/${id}`, { body: { name: "Changed" } });
+    expect(patch.status).toBe(500);
+    expect(patch.text).not.toContain("audit log unavailable");
+    await expect(api.services.issuers.delete(api.account.accountId, id)).rejects.toThrow();
+    await expect(api.services.issuers.create(api.account.accountId, { name: "Never" })).rejects.toThrow();
+  } finally {
+    await api.db.pool.query(`DROP TRIGGER IF EXISTS ${refuse} ON audit_events`);
+    await api.db.pool.query(`DROP FUNCTION IF EXISTS ${refuse}()`);
+  }
+  const issuer = await api.request("GET", `/issuers/${id}`);
+  expect(issuer.body).toMatchObject({ name: "Unchanged", status: "active" });
+  expect(await api.db.issuer.count({ where: { accountId: api.account.accountId, name: "Never" } })).toBe(0);
+});
