@@ -10,6 +10,7 @@ export * from "./errors.ts";
 export * from "./etag.ts";
 export * from "./idempotency.ts";
 export * from "./ids.ts";
+export * from "./input-safety.ts";
 export * from "./issuer/rules.ts";
 export * from "./issuer/schema.ts";
 export * from "./merge-patch.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Hostname, httpsUrl, listOf, Name, ScopeToken, Timestamp, uniqueList } from "../common.ts";
+import { Hostname, httpsUrl, listOf, Name, ScopeToken, safeString, Timestamp, uniqueList } from "../common.ts";
 
 /**
  * Auth methods (api-contract §1 "Auth method"). Each method type is declared
@@ -62,9 +62,8 @@ function define(input: DefinitionInput): AuthMethodDefinition {
 // ---------------------------------------------------------------------------
 // Shared field schemas
 
-const ClientId = z.string().trim().min(1).max(255).describe("The OAuth client ID issued by the provider.");
-const ClientSecret = z
-  .string()
+const ClientId = safeString().trim().min(1).max(255).describe("The OAuth client ID issued by the provider.");
+const ClientSecret = safeString()
   .min(1)
   .max(4096)
   .describe("The OAuth client secret. Write-only: never returned, encrypted at rest.");
@@ -411,8 +410,7 @@ const sms_otp = define({
 
 export const PasskeySettings = z.strictObject({
   rp_id: Hostname.describe("The WebAuthn relying party ID: a hostname, e.g. example.com."),
-  rp_name: z
-    .string()
+  rp_name: safeString()
     .trim()
     .min(1)
     .max(100)
