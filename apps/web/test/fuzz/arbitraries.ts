@@ -98,29 +98,45 @@ function paths(value: unknown, prefix: (string | number)[] = [], out: (string | 
 
 const mutation = fc.record({
   at: fc.nat(),
-  op: fc.constantFrom("replace", "replace", "replace", "add-key", "delete", "wrap"),
+  op: fc.constantFrom("replace", "replace", "replace", "taint", "taint", "add-key", "delete", "wrap"),
   value: hostileValue,
   key: hostileKey,
+  /** What "taint" puts into a string: the characters Postgres refuses or alters. */
+  taint: fc.constantFrom("\u0000", "\ud800", "\udc00", "\udbff"),
 });
+
+/** The same string with `bad` inserted at a position chosen by `at`. */
+function tainted(value: string, bad: string, at: number): string {
+  const i = value.length === 0 ? 0 : at % (value.length + 1);
+  return `${value.slice(0, i)}${bad}${value.slice(i)}`;
+}
 
 /** One hostile edit of a (valid) value, at a random place in it. */
 export function mutate(value: unknown): fc.Arbitrary<unknown> {
   return fc.array(mutation, { minLength: 1, maxLength: 3 }).map((edits) => {
     let root: unknown = structuredClone(value);
     for (const edit of edits) {
-      const all = paths(root);
+      let all = paths(root);
+      if (edit.op === "taint") {
+        // Aim at a string leaf, so the bad character lands in a field that reaches the database.
+        const strings = all.filter((p) => typeof p.reduce<any>((node, key) => node?.[key], root) === "string");
+        if (strings.length > 0) all = strings;
+      }
       const path = all[edit.at % all.length] ?? [];
       if (path.length === 0) {
         if (edit.op === "add-key" && root !== null && typeof root === "object" && !Array.isArray(root)) {
           defineKey(root as Record<string, unknown>, edit.key, edit.value);
         } else if (edit.op === "wrap") root = [root];
+        else if (edit.op === "taint" && typeof root === "string") root = tainted(root, edit.taint, edit.at);
         else root = edit.value;
         continue;
       }
       const parent = path.slice(0, -1).reduce<any>((node, key) => node[key], root);
       const last = path[path.length - 1] as string | number;
       if (edit.op === "replace") parent[last] = edit.value;
-      else if (edit.op === "wrap") parent[last] = [parent[last]];
+      else if (edit.op === "taint") {
+        parent[last] = typeof parent[last] === "string" ? tainted(parent[last], edit.taint, edit.at) : edit.taint;
+      } else if (edit.op === "wrap") parent[last] = [parent[last]];
       else if (edit.op === "delete") {
         if (Array.isArray(parent)) parent.splice(Number(last), 1);
         else delete parent[last];

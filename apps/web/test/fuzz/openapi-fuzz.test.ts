@@ -1,4 +1,4 @@
-import { exampleAuthMethodBody } from "@authpi/domain";
+import { assertJsonBodySafe, exampleAuthMethodBody } from "@authpi/domain";
 import { appRouter } from "@authpi/trpc";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -35,6 +35,8 @@ type Json = Record<string, any>;
 
 interface Failure {
   door: "rest" | "trpc";
+  /** The input holds something the domain's body check refuses (NUL, lone surrogate, 1e309, reserved key). */
+  unsafeInput: boolean;
   /** contract: a 5xx, a malformed error, a leak; document: the answer disagrees with the served document. */
   kind: "contract" | "document";
   index: number;
@@ -63,6 +65,23 @@ async function send(url: string, init: RequestInit): Promise<Response> {
   if (!text.includes("database_unavailable")) return new Response(text, response);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   return fetch(url, init);
+}
+
+/** Why the domain's body check refuses this JSON text (as a server parses it), or null. */
+function refusedByBodyCheck(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  try {
+    assertJsonBodySafe(value);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function count(door: "rest" | "trpc", status: number) {
@@ -117,6 +136,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const gap of KNOWN_GAPS) {
+    const seen = failures.filter((f) => gap.matches(f));
+    if (seen.length > 0)
+      console.info(`known gap, ${seen.length}×: ${gap.why}\n  e.g. ${seen[0]?.request} → ${seen[0]?.status}`);
+  }
   await doors?.close();
 });
 
@@ -309,8 +333,19 @@ async function sendRest(request: RestRequest, index: number): Promise<void> {
   if (request.auth === "other") headers.authorization = `Bearer ${doors.other.apiKey}`;
   if (request.auth === "garbage") headers.authorization = "Bearer sk_not_a_key";
   const label = `${request.method} ${url.replace(doors.baseUrl, "")} ${JSON.stringify(request.headers)} ${short(request.body ?? "", 200)}`;
+  // Only POST and PATCH read their body.
+  const unsafe = request.method === "POST" || request.method === "PATCH" ? refusedByBodyCheck(request.body) : null;
   const fail = (status: number, problem: string, body: string, kind: Failure["kind"] = "contract") =>
-    failures.push({ door: "rest", kind, index, request: label, status, problem, body: short(body) });
+    failures.push({
+      door: "rest",
+      kind,
+      unsafeInput: unsafe !== null,
+      index,
+      request: label,
+      status,
+      problem,
+      body: short(body),
+    });
   let response: Response;
   try {
     const body = request.method === "GET" ? undefined : request.body;
@@ -340,6 +375,7 @@ async function sendRest(request: RestRequest, index: number): Promise<void> {
       error.request_id === response.headers.get("request-id");
     if (!shaped) fail(response.status, "not the contract's error shape", text);
   } else if (response.status < 300) {
+    if (unsafe !== null) fail(response.status, `accepted what the domain's body check refuses (${unsafe})`, text);
     pools.learn(body, response.headers.get("etag"));
     if (response.status === 204) pools.forget(methodId ?? issuerId);
   }
@@ -466,10 +502,12 @@ async function sendTrpc(request: TrpcRequest, index: number): Promise<void> {
     if (request.contentType) headers["content-type"] = request.contentType;
   }
   const label = `${request.httpMethod} ${request.procedure} ${short(text ?? "", 200)}`;
+  const unsafe = refusedByBodyCheck(text);
   const fail = (status: number, problem: string, responseText: string) =>
     failures.push({
       door: "trpc",
       kind: "contract",
+      unsafeInput: unsafe !== null,
       index,
       request: label,
       status,
@@ -503,6 +541,9 @@ async function sendTrpc(request: TrpcRequest, index: number): Promise<void> {
       (typeof data?.domain?.code === "string" || TRPC_OWN_CODES.has(data?.code));
     if (!ok) fail(response.status, "neither a domain code nor one of tRPC's own", responseText);
   } else {
+    if (unsafe !== null && request.httpMethod === "POST") {
+      fail(response.status, `accepted what the domain's body check refuses (${unsafe})`, responseText);
+    }
     pools.learn(parsed?.result?.data, typeof parsed?.result?.data?.etag === "string" ? parsed.result.data.etag : null);
     if (parsed?.result?.data?.deleted === true && input && typeof input === "object") {
       pools.forget((input as Record<string, unknown>).id);
@@ -515,11 +556,16 @@ async function sendTrpc(request: TrpcRequest, index: number): Promise<void> {
 // ---------------------------------------------------------------------------
 
 /**
- * Disagreements between the REST door and the document found by this test on
- * the day it was written, owned by the REST router and the document (see the
- * domain branch's report). Each is matched narrowly; delete an entry once fixed.
+ * What this test found on the day it was written in code outside the domain
+ * (the tRPC door, the REST router, the document; see the domain branch's
+ * report to the lead). Each is matched narrowly and counted in the output;
+ * delete an entry once its owner fixes it.
  */
-const KNOWN_DOCUMENT_GAPS: { why: string; matches(failure: Failure): boolean }[] = [
+const KNOWN_GAPS: { why: string; matches(failure: Failure): boolean }[] = [
+  {
+    why: "the tRPC door does not yet run the domain's body check (assertJsonBodySafe) on its input, so reserved keys are dropped and accepted, and a NUL in an input no domain string schema covers (apiKeys.revoke `id`) reaches Postgres: a 500",
+    matches: (f) => f.door === "trpc" && f.unsafeInput,
+  },
   {
     why: "the router drops empty path segments, so `…/issuers/` is the list and `…/issuers/{id}/auth-methods/..` (dot segments are resolved by the URL parser) is the issuer",
     matches: (f) =>
@@ -533,9 +579,7 @@ const KNOWN_DOCUMENT_GAPS: { why: string; matches(failure: Failure): boolean }[]
 ];
 
 function unexpected(door: "rest" | "trpc", kind: Failure["kind"]): Failure[] {
-  return failures.filter(
-    (f) => f.door === door && f.kind === kind && !KNOWN_DOCUMENT_GAPS.some((gap) => gap.matches(f)),
-  );
+  return failures.filter((f) => f.door === door && f.kind === kind && !KNOWN_GAPS.some((gap) => gap.matches(f)));
 }
 
 function report(list: Failure[]): string {
