@@ -139,6 +139,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const door of ["rest", "trpc"] as const) {
+    const byStatus = [...statuses[door].entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`);
+    console.info(`${door} answers (seed ${SEED}): ${byStatus.join(" ")}`);
+  }
   for (const gap of KNOWN_GAPS) {
     const seen = failures.filter((f) => gap.matches(f));
     if (seen.length > 0)
