@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RESERVED_KEYS, unsafeTextReason } from "./input-safety.ts";
 
 /** RFC 3339 UTC with milliseconds, e.g. `2026-11-27T22:40:00.000Z`. */
 export const Timestamp = z.iso.datetime({ precision: 3 }).describe("RFC 3339 UTC timestamp with milliseconds.");
@@ -9,10 +10,23 @@ export function toTimestamp(date: Date): string {
 
 const CONTROL = /\p{Cc}/u;
 
+/**
+ * A string Postgres stores exactly as sent: no NUL, no unpaired UTF-16
+ * surrogate (see input-safety.ts). Every input string that reaches the
+ * database starts here, so inputs that only Zod parses (tRPC) are as safe as
+ * bodies the REST door checks whole. A refinement, not a pattern, so the
+ * OpenAPI document is unchanged.
+ */
+export function safeString(params?: Parameters<typeof z.string>[0]) {
+  return z.string(params).superRefine((value, ctx) => {
+    const reason = unsafeTextReason(value);
+    if (reason !== null) ctx.addIssue({ code: "custom", message: reason });
+  });
+}
+
 /** Reasonably strict absolute https URL (≤ 2048 chars). */
 export function httpsUrl(options: { allowLocalHttp?: boolean } = {}) {
-  return z
-    .string()
+  return safeString()
     .max(2048)
     .refine(
       (value) => {
@@ -34,8 +48,7 @@ export function httpsUrl(options: { allowLocalHttp?: boolean } = {}) {
 }
 
 /** A resource name: 1–100 characters after trimming, no control characters. */
-export const Name = z
-  .string()
+export const Name = safeString()
   .trim()
   .min(1, "Must not be empty")
   .max(100, "Must be at most 100 characters")
@@ -73,8 +86,11 @@ export const EmailDomain = z
 
 export const Metadata = z
   .record(
-    z.string().min(1, "Metadata keys must not be empty").max(40, "Metadata keys are at most 40 characters"),
-    z.string().max(500, "Metadata values are at most 500 characters"),
+    safeString()
+      .min(1, "Metadata keys must not be empty")
+      .max(40, "Metadata keys are at most 40 characters")
+      .refine((key) => !RESERVED_KEYS.includes(key), "Metadata keys must not be __proto__, constructor or prototype"),
+    safeString().max(500, "Metadata values are at most 500 characters"),
   )
   .refine((m) => Object.keys(m).length <= 50, "At most 50 metadata keys")
   .describe("Up to 50 string key-value pairs for your own use (keys ≤ 40 chars, values ≤ 500).");

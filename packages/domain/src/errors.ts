@@ -210,36 +210,3 @@ export function parseOrThrow<S extends z.ZodType>(
   if (!result.success) throw fromZodError(result.error, prefix);
   return result.data;
 }
-
-/** Deeper JSON than any valid body needs; refusing it keeps recursive validation bounded. */
-export const MAX_JSON_DEPTH = 32;
-
-/**
- * Checks a parsed JSON body before validation: Postgres cannot store U+0000 in
- * text or jsonb, so a NUL is a 400 naming the field rather than a database
- * error; and nesting deeper than MAX_JSON_DEPTH is refused outright.
- */
-export function assertJsonBodySafe(value: unknown, path: PropertyKey[] = []): void {
-  if (path.length > MAX_JSON_DEPTH) {
-    throw new DomainError("invalid_json", `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
-  }
-  if (typeof value === "string") {
-    if (value.includes("\u0000")) {
-      const param = formatPath(path);
-      throw new DomainError("validation_failed", `${param || "body"}: must not contain NUL characters`, {
-        param: param || undefined,
-        details: [{ param, message: "must not contain NUL characters" }],
-      });
-    }
-  } else if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) assertJsonBodySafe(item, [...path, i]);
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      assertJsonBodySafe(key, path);
-      assertJsonBodySafe(item, [...path, key]);
-    }
-  }
-}
-
-/** @deprecated The same check under its first name; use assertJsonBodySafe. */
-export const assertNoNulCharacters = assertJsonBodySafe;

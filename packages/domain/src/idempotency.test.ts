@@ -37,4 +37,12 @@ describe("requestFingerprint", () => {
     expect(requestFingerprint("POST", "/v1/x", bytes('{"a":2}'))).not.toBe(base);
     expect(requestFingerprint("POST", "/v1/x", bytes("{not json"))).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  test("a number JSON cannot write back is not the same request as null", () => {
+    const infinite = requestFingerprint("PATCH", "/v1/x", bytes('{"a":1e309}'));
+    expect(infinite).not.toBe(requestFingerprint("PATCH", "/v1/x", bytes('{"a":null}')));
+    expect(infinite).not.toBe(requestFingerprint("PATCH", "/v1/x", bytes('{"a":-1e309}')));
+    expect(infinite).toBe(requestFingerprint("PATCH", "/v1/x", bytes('{"a":1e309}')));
+    expect(() => canonicalJson({ a: Number.NaN })).toThrow(RangeError);
+  });
 });

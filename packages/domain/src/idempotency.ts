@@ -27,8 +27,13 @@ export function parseIdempotencyKey(header: string): string {
   return key;
 }
 
-/** JSON with object keys sorted at every depth, so key order never changes a fingerprint. */
+/**
+ * JSON with object keys sorted at every depth, so key order never changes a
+ * fingerprint. A non-finite number (`1e309` parses to Infinity) throws: JSON
+ * would write it as `null` and make two different requests one.
+ */
 export function canonicalJson(value: unknown): string {
+  if (typeof value === "number" && !Number.isFinite(value)) throw new RangeError("Not a finite number");
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
     const entries = Object.keys(value)
@@ -41,7 +46,8 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * What makes two requests "the same request": method, path and the body's
- * canonical JSON (its raw bytes when it is not JSON). Only this hash is
+ * canonical JSON (its raw bytes when it is not JSON, or holds a number JSON
+ * cannot write back, such as `1e309`). Only this hash is
  * stored, never the body, so no secret sent in a body reaches the table.
  */
 export function requestFingerprint(method: string, path: string, body: Uint8Array): string {

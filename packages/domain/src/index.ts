@@ -12,6 +12,7 @@ export * from "./event/diff.ts";
 export * from "./event/schema.ts";
 export * from "./idempotency.ts";
 export * from "./ids.ts";
+export * from "./input-safety.ts";
 export * from "./issuer/rules.ts";
 export * from "./issuer/schema.ts";
 export * from "./merge-patch.ts";

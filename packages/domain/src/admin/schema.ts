@@ -1,16 +1,15 @@
 import { z } from "zod";
-import { Timestamp } from "../common.ts";
+import { safeString, Timestamp } from "../common.ts";
 
 /** The admin UI's sign-in form; lengths are bounded so argon2 never sees a huge input. */
 export const SignInInput = z.strictObject({
-  email: z
-    .string()
+  email: safeString()
     .trim()
     .toLowerCase()
     .min(3, "Enter your email address")
     .max(254, "Must be at most 254 characters")
     .regex(/^[^\s@]+@[^\s@]+$/, "Must be an email address"),
-  password: z.string().min(1, "Enter your password").max(1024, "Must be at most 1024 characters"),
+  password: safeString().min(1, "Enter your password").max(1024, "Must be at most 1024 characters"),
 });
 export type SignInInput = z.infer<typeof SignInInput>;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DomainError } from "../errors.ts";
 import { exampleAuthMethodBody } from "./examples.ts";
 import { applyAuthMethodPatch, authMethodConfigForCreate } from "./rules.ts";
-import { AUTH_METHOD_TYPES, AUTH_METHODS, AuthMethod, type AuthMethodType, SINGLETON_AUTH_METHODS } from "./schema.ts";
+import { AUTH_METHOD_TYPES, AUTH_METHODS, AuthMethod, type AuthMethodType } from "./schema.ts";
 import { secretsSet, splitSecrets, stripSecrets } from "./secrets.ts";
 
 const context = { issuerName: "Production" };
@@ -16,35 +16,6 @@ function failure(run: () => unknown): DomainError {
   }
   throw new Error("expected a DomainError");
 }
-
-describe("auth method declarations", () => {
-  it.each(AUTH_METHOD_TYPES)("%s: requiredKeys are exactly the settings keys without a default", (method) => {
-    const definition = AUTH_METHODS[method];
-    const required = Object.entries(definition.settings.shape)
-      .filter(([, schema]) => !(schema as { safeParse(v: unknown): { success: boolean } }).safeParse(undefined).success)
-      .map(([key]) => key);
-    expect(required.sort()).toEqual([...definition.requiredKeys].sort());
-    for (const key of definition.secretKeys) expect(Object.keys(definition.settings.shape)).toContain(key);
-  });
-
-  it("declares the contract's singletons and immutable keys", () => {
-    expect([...SINGLETON_AUTH_METHODS].sort()).toEqual(
-      [
-        "backup_codes",
-        "email_link",
-        "email_otp",
-        "passkey",
-        "password",
-        "sms_otp",
-        "temporary_password",
-        "totp",
-      ].sort(),
-    );
-    expect(AUTH_METHODS.oidc.immutableKeys).toEqual(["issuer_url", "client_id", "client_secret"]);
-    expect(AUTH_METHODS.apple.immutableKeys).toEqual(["client_id", "team_id", "key_id", "private_key"]);
-    expect(AUTH_METHODS.passkey.immutableKeys).toEqual([]);
-  });
-});
 
 describe("authMethodConfigForCreate", () => {
   it.each(AUTH_METHOD_TYPES)("%s: the example body is valid and gets its defaults", (method) => {
@@ -196,20 +167,45 @@ describe("secrets", () => {
     expect(stripSecrets("apple", { private_key: "x", key_id: "y" })).toEqual({ key_id: "y" });
   });
 
-  it.each(AUTH_METHOD_TYPES)(
-    "%s: the response schema drops secrets even if a caller passes them",
-    (method: AuthMethodType) => {
-      const config = authMethodConfigForCreate(exampleAuthMethodBody(method), context);
-      const parsed = AuthMethod.parse({
-        object: "auth_method",
-        id: "am_x",
-        issuer_id: "iss_x",
-        ...config,
-        secrets_set: AUTH_METHODS[method].secretKeys,
-        created_at: "2026-11-27T22:40:00.000Z",
-        updated_at: "2026-11-27T22:40:00.000Z",
-      });
-      for (const key of AUTH_METHODS[method].secretKeys) expect(parsed.settings).not.toHaveProperty(key);
-    },
-  );
+  const response = (method: AuthMethodType, settings: Record<string, unknown>, secrets_set: readonly string[]) =>
+    AuthMethod.safeParse({
+      object: "auth_method",
+      id: "am_x",
+      issuer_id: "iss_x",
+      ...authMethodConfigForCreate(exampleAuthMethodBody(method), context),
+      settings,
+      secrets_set,
+      created_at: "2026-11-27T22:40:00.000Z",
+      updated_at: "2026-11-27T22:40:00.000Z",
+    });
+
+  const withSecrets = AUTH_METHOD_TYPES.filter((m) => AUTH_METHODS[m].secretKeys.length > 0);
+  const withoutSecrets = AUTH_METHOD_TYPES.filter((m) => AUTH_METHODS[m].secretKeys.length === 0);
+
+  it("the federated types, and only they, have secrets", () => {
+    expect(withSecrets).toEqual(AUTH_METHOD_TYPES.filter((m) => AUTH_METHODS[m].federated));
+    expect(withSecrets).toHaveLength(5);
+  });
+
+  it.each(withSecrets)("%s: the response schema drops each secret a caller passes, and keeps the rest", (method) => {
+    const config = authMethodConfigForCreate(exampleAuthMethodBody(method), context);
+    const { secretKeys } = AUTH_METHODS[method];
+    for (const key of secretKeys) expect(config.settings).toHaveProperty(key);
+    const parsed = response(method, config.settings, secretKeys);
+    expect(parsed.success).toBe(true);
+    const publicKeys = Object.keys(config.settings).filter((key) => !secretKeys.includes(key));
+    expect(Object.keys(parsed.data?.settings ?? {}).sort()).toEqual(publicKeys.sort());
+    expect(JSON.stringify(parsed.data)).not.toContain(
+      String(Object.values(splitSecrets(method, config.settings).secrets)[0]),
+    );
+    expect(parsed.data?.secrets_set).toEqual(secretKeys);
+  });
+
+  it.each(withoutSecrets)("%s: the response keeps every setting, drops unknown ones, and names no secret", (method) => {
+    const config = authMethodConfigForCreate(exampleAuthMethodBody(method), context);
+    const parsed = response(method, { ...config.settings, client_secret: "leak", injected: "x" }, []);
+    expect(parsed.data?.settings).toEqual(config.settings);
+    expect(response(method, config.settings, ["client_secret"]).success).toBe(false);
+    expect(splitSecrets(method, { ...config.settings }).secrets).toEqual({});
+  });
 });

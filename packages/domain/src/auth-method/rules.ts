@@ -1,4 +1,5 @@
-import { assertNoNulCharacters, DomainError, parseOrThrow } from "../errors.ts";
+import { DomainError, parseOrThrow } from "../errors.ts";
+import { assertJsonBodySafe } from "../input-safety.ts";
 import { mergePatch } from "../merge-patch.ts";
 import {
   AUTH_METHOD_TYPES,
@@ -39,7 +40,7 @@ export function authMethodConfigForCreate(input: unknown, context: AuthMethodCon
       details: [{ param: "method", message }],
     });
   }
-  assertNoNulCharacters(input);
+  assertJsonBodySafe(input);
   return fillDerivedDefaults(parseOrThrow(CreateAuthMethodInput, input), context);
 }
 
@@ -68,7 +69,7 @@ export function applyAuthMethodPatch(
     if ("method" in body) throw immutable("method", "");
     if ("first_factor_only" in body) throw immutable("first_factor_only", "");
   }
-  assertNoNulCharacters(body);
+  assertJsonBodySafe(body);
   const patch = parseOrThrow(UpdateAuthMethodInput, body);
   const definition = authMethodDefinition(current.method);
   if (patch.settings !== undefined) {

@@ -1,4 +1,5 @@
-import { assertJsonBodySafe, DomainError, parseOrThrow } from "../errors.ts";
+import { DomainError, parseOrThrow } from "../errors.ts";
+import { assertJsonBodySafe } from "../input-safety.ts";
 import { mergePatch } from "../merge-patch.ts";
 import { type Issuer, IssuerConfig, type UpdateIssuerInput } from "./schema.ts";
 

@@ -7,6 +7,7 @@ import {
   Metadata,
   Name,
   ScopeToken,
+  safeString,
   Timestamp,
   uniqueList,
 } from "../common.ts";
@@ -63,7 +64,7 @@ export const MfaSettings = z.strictObject({
 });
 
 export const BrandingSettings = z.strictObject({
-  display_name: z.string().trim().max(100).nullable().default(null),
+  display_name: safeString().trim().max(100).nullable().default(null),
   logo_url: nullableHttpsUrl.default(null),
   primary_color: z
     .string()
@@ -84,8 +85,7 @@ export type IssuerSettings = z.infer<typeof IssuerSettings>;
 
 export const DEFAULT_SCOPES = ["openid", "profile", "email"];
 
-const Description = z
-  .string()
+const Description = safeString()
   .max(2000, "Must be at most 2000 characters")
   .nullable()
   .describe("A description for the resource. Markdown supported.");
@@ -151,7 +151,7 @@ export const IssuerList = listOf(Issuer).meta({ id: "IssuerList" });
 
 export const ListIssuersQuery = z.strictObject({
   limit: ListLimit,
-  cursor: z.string().max(64).optional().describe("Pagination cursor (issuer ID from previous response)"),
+  cursor: safeString().max(64).optional().describe("Pagination cursor (issuer ID from previous response)"),
   status: IssuerStatus.optional().describe("Only issuers of this status; deleted issuers are listed only when asked."),
 });
 export type ListIssuersQuery = z.infer<typeof ListIssuersQuery>;
