@@ -19,7 +19,17 @@ const keyring = await loadKeyring(env, { log: (line) => logger.info(line) }).cat
   process.exit(1);
 });
 const database = await openDatabase(env, { log: (line) => logger.info(line) });
-const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS, keyring });
+const services = createServices(database.db, {
+  deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS,
+  keyring,
+  // Sign-in attempt counters share the API rate limits' Redis, so every process counts the same attempts.
+  adminAuth: {
+    redisUrl: env.REDIS_URL,
+    keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX,
+    onStoreError: (error) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, "sign-in attempt store unavailable"),
+  },
+});
 const trpc = getRequestListener(
   createTrpcHandler({
     services,
