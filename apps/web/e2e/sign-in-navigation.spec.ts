@@ -4,6 +4,8 @@ import { e2eState } from "./fixtures.ts";
 test("from the home page: a wrong password, then the right one, lands on the issuers page", async ({ page }) => {
   const { operatorA } = e2eState();
   await page.goto("/");
+  // As a person does: the page has settled (any prefetch is done) before the click.
+  await page.waitForLoadState("networkidle");
   await page.getByRole("link", { name: "Open the admin console" }).click();
   await expect(page).toHaveURL(/\/login\?next=%2Fissuers$/);
 
@@ -22,6 +24,8 @@ test("from the home page: a wrong password, then the right one, lands on the iss
 test("from the home page: the right password at once lands on the issuers page", async ({ page }) => {
   const { operatorA } = e2eState();
   await page.goto("/");
+  // As a person does: the page has settled (any prefetch is done) before the click.
+  await page.waitForLoadState("networkidle");
   await page.getByRole("link", { name: "Open the admin console" }).click();
   await expect(page).toHaveURL(/\/login\?next=%2Fissuers$/);
   await page.getByLabel("Email").fill(operatorA.admin_email);
