@@ -60,8 +60,12 @@ async function interrupt(child: ChildProcess): Promise<{ code: number | null; si
 
 const outputOf = (child: ChildProcess) => (child as unknown as { output: string }).output;
 
-/** What a newcomer must not see: telemetry notices, update banners, a failure after a clean stop. */
-const NOISE = [/telemetry/i, /update available/i, /ERR_PNPM/, /ELIFECYCLE/, /Command failed/i];
+/**
+ * What a newcomer must not see: Turbo's and Next.js's telemetry notices ("… now collects completely
+ * anonymous telemetry …"), pnpm's and npm's update banners, a failure after a clean stop. (The
+ * scripts' own `TURBO_TELEMETRY_DISABLED=1` is echoed by pnpm, so the word alone is no sign.)
+ */
+const NOISE = [/anonymous telemetry/i, /update available/i, /npm notice/i, /ERR_PNPM/, /ELIFECYCLE/, /Command failed/i];
 
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
