@@ -16,6 +16,8 @@ const authpi = await createApp(env, {
   log: (line) => logger.info(line),
   onRateLimitStoreError: (error) =>
     logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
+  // Sign-in attempt counters share the API rate limits' Redis, so every process counts the same attempts.
+  shareSignInCounters: true,
 }).catch((error: unknown) => {
   logger.fatal(error instanceof Error ? error.message : String(error));
   process.exit(1);

@@ -162,9 +162,14 @@ export function createAppServer(options: AppServerOptions): AppServer {
  * shutdown stops an embedded database itself (through `onShutdown`).
  */
 export function exitOnSignals(app: AppServer, logger: Logger): void {
+  let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.removeAllListeners(signal);
-    process.once(signal, () => {
+    // Every signal is handled, not only the first: one Ctrl-C reaches the server from the terminal
+    // and again from each pnpm that relays it, and an unhandled second one would kill the shutdown.
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       app.shutdown(signal).then(
         () => process.exit(0),
         (error: unknown) => {

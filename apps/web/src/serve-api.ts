@@ -13,6 +13,7 @@ const authpi = await createApp(env, {
   log: (line) => logger.info(line),
   onRateLimitStoreError: (error) =>
     logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
+  shareSignInCounters: true,
 });
 const app = createAppServer({
   env,

@@ -23,6 +23,11 @@ export interface CreateAppOptions {
    * when none can be loaded; the server and rotate-secrets require one.
    */
   keyring?: "required" | "optional";
+  /**
+   * Serving processes count operator sign-in attempts in the API rate limits' Redis (with
+   * REDIS_URL), so every process sees the same attempts; a CLI command never connects to it.
+   */
+  shareSignInCounters?: boolean;
 }
 
 /**
@@ -38,7 +43,17 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     throw error;
   });
   const database = await openDatabase(env, { log });
-  const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS, keyring });
+  const services = createServices(database.db, {
+    deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS,
+    keyring,
+    adminAuth: options.shareSignInCounters
+      ? {
+          redisUrl: env.REDIS_URL,
+          keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX,
+          onStoreError: options.onRateLimitStoreError,
+        }
+      : {},
+  });
   // Built on first use: a CLI command never connects to Redis.
   let rateLimiter: RateLimiter | undefined;
   return {
@@ -58,6 +73,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
     },
     async close() {
       await rateLimiter?.close();
+      await services.adminAuth.close();
       await database.close();
     },
   };

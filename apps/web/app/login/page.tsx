@@ -1,21 +1,25 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
-import { useRouter } from "next/navigation";
 import type { FormEvent } from "react";
 import { Alert, Button, Field, TextInput } from "../../src/ui/components.tsx";
+import { safeNextPath } from "../../src/ui/safe-next-path.ts";
 import { describeError, useTRPC } from "../../src/ui/trpc.tsx";
 
-function nextPath(): string {
+/**
+ * After signing in, a full page load of `next` (same origin only). Not a client
+ * navigation: the router's cache was filled while signed out (a prefetched
+ * `/issuers` is a redirect to `/login`), and replaying it would leave this page
+ * spinning; a fresh load asks the server again with the new cookie.
+ */
+function goToNext(): void {
   const next = new URLSearchParams(window.location.search).get("next");
-  // Only same-site paths: never an open redirect.
-  return next?.startsWith("/") && !next.startsWith("//") ? next : "/issuers";
+  window.location.assign(safeNextPath(next, window.location.origin));
 }
 
 export default function LoginPage() {
   const trpc = useTRPC();
-  const router = useRouter();
-  const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess: () => router.replace(nextPath()) }));
+  const signIn = useMutation(trpc.auth.signIn.mutationOptions({ onSuccess: goToNext }));
   const error = signIn.error ? describeError(signIn.error) : undefined;
 
   // Read from the form, not from React state: what was typed before hydration still counts.

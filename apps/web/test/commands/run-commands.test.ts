@@ -39,11 +39,6 @@ function start(command: string, extraEnv: Record<string, string> = {}): ChildPro
   return child;
 }
 
-/** Neither exited nor ended by a signal (a signalled child keeps exitCode null). */
-function running(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null && child.pid !== undefined;
-}
-
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
     process.kill(-(child.pid as number), signal);
@@ -53,12 +48,24 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (!running(child)) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  killGroup(child, "SIGTERM");
-  await exited;
+/** Ctrl-C: SIGINT to the whole process group, as a terminal sends it; resolves with how the command ended. */
+async function interrupt(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  killGroup(child, "SIGINT");
+  return exited;
 }
+
+const outputOf = (child: ChildProcess) => (child as unknown as { output: string }).output;
+
+/**
+ * What a newcomer must not see: Turbo's and Next.js's telemetry notices ("… now collects completely
+ * anonymous telemetry …"), pnpm's and npm's update banners, a failure after a clean stop. (The
+ * scripts' own `TURBO_TELEMETRY_DISABLED=1` is echoed by pnpm, so the word alone is no sign.)
+ */
+const NOISE = [/anonymous telemetry/i, /update available/i, /npm notice/i, /ERR_PNPM/, /ELIFECYCLE/, /Command failed/i];
 
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -99,6 +106,10 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "authpi-commands-"));
   env = {
     ...process.env,
+    // A newcomer's machine: no opt-out variables, no remembered notices (Turbo, Next.js and pnpm
+    // keep theirs under these folders), so the scripts alone must keep the quick start quiet.
+    XDG_CONFIG_HOME: path.join(dataDir, "config"),
+    XDG_STATE_HOME: path.join(dataDir, "state"),
     AUTHPI_DATA_DIR: dataDir,
     AUTHPI_EMBEDDED_PG_PORT: String(await freePort()),
     // A build folder of its own, so a concurrent build (Playwright's) is not disturbed.
@@ -107,6 +118,7 @@ beforeAll(async () => {
   };
   // The embedded database is what these commands must run on; vitest's NODE_ENV=test is not theirs.
   delete env.DATABASE_URL;
+  for (const key of ["NEXT_TELEMETRY_DISABLED", "TURBO_TELEMETRY_DISABLED", "DO_NOT_TRACK"]) delete env[key];
   delete (env as Record<string, string | undefined>).NODE_ENV;
 });
 
@@ -141,7 +153,11 @@ describe("README commands", () => {
     const page = await fetch("http://127.0.0.1:3000/");
     expect(page.status).toBe(200);
 
-    await stop(server);
+    // Ctrl-C stops it cleanly: pnpm exits 0 (npx re-raises the SIGINT, as a shell expects), and nothing
+    // in the whole run is a telemetry notice, an update banner or a failure.
+    const ended = await interrupt(server);
+    expect(ended.code === 0 || ended.signal === "SIGINT", JSON.stringify(ended)).toBe(true);
+    for (const noise of NOISE) expect(outputOf(server)).not.toMatch(noise);
     // The server stops the embedded database it started on its way out.
     await expect.poll(() => portOpen(3000), { timeout: 20_000 }).toBe(false);
     await expect.poll(() => portOpen(pgPort), { timeout: 20_000 }).toBe(false);
@@ -170,6 +186,8 @@ describe("README commands", () => {
     expect(created.status).toBe(201);
     const page = await fetch(`http://127.0.0.1:${port}/`);
     expect(page.status).toBe(200);
-    await stop(dev);
+    const ended = await interrupt(dev);
+    expect(ended, outputOf(dev).slice(-2000)).toEqual({ code: 0, signal: null });
+    for (const noise of NOISE) expect(outputOf(dev)).not.toMatch(noise);
   }, 180_000);
 });

@@ -1,52 +1,76 @@
+import type { Redis } from "ioredis";
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterStoreAbstract,
+} from "rate-limiter-flexible";
+
 /**
- * Counts failed sign-ins per key (an email, an IP) in a fixed window.
+ * Sign-in attempts per key (an email, an IP) in a fixed window.
  *
- * Kept in memory on purpose: a failure costs no database write (so a password
- * spray cannot turn into write load), and the server is one process. With
- * several instances each keeps its own count, so the real limit is N times the
- * configured one; move this behind Redis (as the API rate limits do) before
- * running more than one instance. A restart forgets the counts.
+ * An attempt takes its slot *before* the password is checked, with one atomic
+ * increment, and gives it back when the sign-in succeeds: N attempts at the
+ * same moment (parallel requests, a batch) get exactly `max` password checks,
+ * never `max` plus however many were in flight. Counts live in memory, or in
+ * Redis when the service gets a client, so every process shares them; while
+ * Redis is unreachable each process counts in its own memory (fails open to
+ * memory, as the API rate limits do), never without a limit.
  */
 export interface AttemptLimiter {
-  /** Seconds until `key` may try again, or 0 when it may try now. */
-  blockedFor(key: string, now: number): number;
-  fail(key: string, now: number): void;
-  reset(key: string): void;
+  /** Takes one attempt of `key`: 0 when taken, else the seconds until the window frees a slot. */
+  reserve(key: string): Promise<number>;
+  /** Gives one taken attempt back: the sign-in succeeded, or another limit refused it. */
+  release(key: string): Promise<void>;
+  /** Forgets every attempt of `key`. */
+  reset(key: string): Promise<void>;
 }
 
-export function createAttemptLimiter(options: { max: number; windowMs: number; maxKeys?: number }): AttemptLimiter {
-  const counts = new Map<string, { failures: number; windowStart: number }>();
-  const maxKeys = options.maxKeys ?? 100_000;
+export interface AttemptLimiterOptions {
+  max: number;
+  windowSeconds: number;
+  /** Key namespace, e.g. `authpi:rl:signin:email`. */
+  keyPrefix: string;
+  /** Shared counters; in memory when absent. */
+  redis?: Redis | undefined;
+  /** Told when the store fails beyond what the in-memory fallback covers. */
+  onStoreError?: ((error: unknown) => void) | undefined;
+}
 
-  function current(key: string, now: number) {
-    const entry = counts.get(key);
-    if (entry && now - entry.windowStart >= options.windowMs) {
-      counts.delete(key);
-      return undefined;
+export function createAttemptLimiter(options: AttemptLimiterOptions): AttemptLimiter {
+  const base = { points: options.max, duration: options.windowSeconds, keyPrefix: options.keyPrefix };
+  const memory = new RateLimiterMemory(base);
+  const store: RateLimiterAbstract = options.redis
+    ? (new RateLimiterRedis({
+        ...base,
+        storeClient: options.redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      }) as RateLimiterStoreAbstract)
+    : memory;
+
+  async function quietly(operation: () => Promise<unknown>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      options.onStoreError?.(error);
     }
-    return entry;
   }
 
   return {
-    blockedFor(key, now) {
-      const entry = current(key, now);
-      if (!entry || entry.failures < options.max) return 0;
-      return Math.ceil((entry.windowStart + options.windowMs - now) / 1000);
-    },
-    fail(key, now) {
-      const entry = current(key, now);
-      if (entry) entry.failures += 1;
-      else {
-        // Bounded memory: drop the oldest windows first (Map keeps insertion order).
-        if (counts.size >= maxKeys) {
-          const oldest = counts.keys().next().value;
-          if (oldest !== undefined) counts.delete(oldest);
-        }
-        counts.set(key, { failures: 1, windowStart: now });
+    async reserve(key) {
+      try {
+        await store.consume(key, 1);
+        return 0;
+      } catch (rejected) {
+        if (rejected instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejected.msBeforeNext / 1000));
+        // Neither Redis nor the memory fallback answered: let this attempt through, as the API limits do.
+        options.onStoreError?.(rejected);
+        return 0;
       }
     },
-    reset(key) {
-      counts.delete(key);
-    },
+    release: (key) => quietly(() => store.reward(key, 1)),
+    reset: (key) => quietly(() => store.delete(key)),
   };
 }

@@ -5,6 +5,7 @@ import { verify } from "@node-rs/argon2";
 import { hashPassword } from "../accounts/service.ts";
 import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
+import { connectCounterStore, whenConnected } from "../rate-limit/redis.ts";
 import { createAttemptLimiter } from "./attempts.ts";
 
 export interface AdminAuthOptions {
@@ -16,6 +17,12 @@ export interface AdminAuthOptions {
   maxFailuresPerIp?: number;
   /** The window of both limits (default 15 minutes). */
   failureWindowSeconds?: number;
+  /** Share the attempt counters between processes through this Redis (the API rate limits' `REDIS_URL`). */
+  redisUrl?: string | undefined;
+  /** Redis key prefix (default `authpi:rl`, as the API rate limits); tests use their own. */
+  keyPrefix?: string | undefined;
+  /** Told when Redis fails; the counters then live in this process's memory until it is back. */
+  onStoreError?: ((error: unknown) => void) | undefined;
 }
 
 /** Who is signed in: what the tRPC context needs to scope every call to one account. */
@@ -41,6 +48,11 @@ function hashToken(token: string): Uint8Array<ArrayBuffer> {
   return new Uint8Array(createHash("sha256").update(token).digest());
 }
 
+/** Counter key of an email: its hash, so no address is stored in Redis. */
+function emailKey(email: string): string {
+  return createHash("sha256").update(email).digest("base64url");
+}
+
 function invalidCredentials(): DomainError {
   // One message for an unknown email and a wrong password: no account enumeration.
   return new DomainError("invalid_credentials", "The email or password is incorrect");
@@ -64,37 +76,66 @@ export function toOperator(principal: AdminPrincipal): Operator {
 /** Operator sign-in for the admin UI: argon2id passwords, server-side sessions in Postgres. */
 export function createAdminAuthService(db: Db, clock: Clock, options: AdminAuthOptions, audit: AuditRecorder) {
   const ttlMs = (options.sessionTtlSeconds ?? 12 * 3600) * 1000;
-  const windowMs = (options.failureWindowSeconds ?? 15 * 60) * 1000;
-  const byEmail = createAttemptLimiter({ max: options.maxFailuresPerEmail ?? 5, windowMs });
-  const byIp = createAttemptLimiter({ max: options.maxFailuresPerIp ?? 30, windowMs });
+  const windowSeconds = options.failureWindowSeconds ?? 15 * 60;
+  const prefix = `${options.keyPrefix ?? "authpi:rl"}:signin`;
+  const redis = options.redisUrl ? connectCounterStore(options.redisUrl, options.onStoreError) : undefined;
+  const limiter = (name: string, max: number) =>
+    createAttemptLimiter({
+      max,
+      windowSeconds,
+      keyPrefix: `${prefix}:${name}`,
+      redis,
+      onStoreError: options.onStoreError,
+    });
+  const byEmail = limiter("email", options.maxFailuresPerEmail ?? 5);
+  const byIp = limiter("ip", options.maxFailuresPerIp ?? 30);
   // Verified against when the email is unknown, so both failures take as long.
   let dummyHash: Promise<string> | undefined;
 
-  function checkLimits(email: string, ip: string | undefined, now: number): void {
-    const wait = Math.max(byEmail.blockedFor(email, now), ip ? byIp.blockedFor(ip, now) : 0);
-    if (wait > 0) {
-      throw new DomainError(
-        "too_many_attempts",
-        `Too many failed sign-in attempts; try again in ${Math.ceil(wait / 60)} minute(s)`,
-        { extra: { retry_after: String(wait) } },
-      );
+  function tooManyAttempts(wait: number): DomainError {
+    return new DomainError(
+      "too_many_attempts",
+      `Too many failed sign-in attempts; try again in ${Math.ceil(wait / 60)} minute(s)`,
+      { extra: { retry_after: String(wait) } },
+    );
+  }
+
+  /**
+   * Takes this attempt's slot in both limits before any password is checked,
+   * so concurrent attempts cannot all pass a check that none has failed yet.
+   * A refused attempt gives back what it took.
+   */
+  async function reserveAttempt(email: string, ip: string | undefined): Promise<void> {
+    const emailWait = await byEmail.reserve(emailKey(email));
+    if (emailWait > 0) throw tooManyAttempts(emailWait);
+    const ipWait = ip ? await byIp.reserve(ip) : 0;
+    if (ipWait > 0) {
+      await byEmail.release(emailKey(email));
+      throw tooManyAttempts(ipWait);
     }
+  }
+
+  /** Gives back both slots: the check could not run (the database failed), so it was no attempt. */
+  async function releaseAttempt(email: string, ip: string | undefined): Promise<void> {
+    await byEmail.release(emailKey(email));
+    if (ip) await byIp.release(ip);
   }
 
   return {
     async signIn(input: unknown, context: { ip?: string | undefined } = {}): Promise<SignInResult> {
       const { email, password } = parseOrThrow(SignInInput, input);
-      const now = clock();
-      checkLimits(email, context.ip, now.getTime());
-      const user = await db.adminUser.findUnique({ where: { email } });
+      await reserveAttempt(email, context.ip);
+      const user = await db.adminUser.findUnique({ where: { email } }).catch(async (error: unknown) => {
+        await releaseAttempt(email, context.ip);
+        throw error;
+      });
       dummyHash ??= hashPassword(randomBytes(16).toString("hex"));
       const ok = await verify(user?.passwordHash ?? (await dummyHash), password).catch(() => false);
-      if (!user || !ok) {
-        byEmail.fail(email, now.getTime());
-        if (context.ip) byIp.fail(context.ip, now.getTime());
-        throw invalidCredentials();
-      }
-      byEmail.reset(email);
+      // A failure keeps its slots; a success clears this email's count and frees its slot of the IP's.
+      if (!user || !ok) throw invalidCredentials();
+      await byEmail.reset(emailKey(email));
+      if (context.ip) await byIp.release(context.ip);
+      const now = clock();
       const token = randomBytes(32).toString("base64url");
       const expiresAt = new Date(now.getTime() + ttlMs);
       const session = await db.adminSession.create({
@@ -145,6 +186,16 @@ export function createAdminAuthService(db: Db, clock: Clock, options: AdminAuthO
     async signOut(token: string | undefined): Promise<void> {
       if (!token || !TOKEN_PATTERN.test(token)) return;
       await db.adminSession.deleteMany({ where: { tokenHash: hashToken(token) } });
+    },
+
+    /** True once the shared attempt counters (Redis) are connected, false if not within `timeoutMs`; true in memory. */
+    async ready(timeoutMs = 5_000): Promise<boolean> {
+      return redis ? whenConnected(redis, timeoutMs) : true;
+    },
+
+    /** Closes the Redis connection of the attempt counters, if any. */
+    async close(): Promise<void> {
+      if (redis) await redis.quit().catch(() => redis.disconnect());
     },
 
     /** Deletes expired sessions; the server's periodic job calls it. */

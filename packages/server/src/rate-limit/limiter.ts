@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -6,6 +6,7 @@ import {
   RateLimiterRes,
   type RateLimiterStoreAbstract,
 } from "rate-limiter-flexible";
+import { connectCounterStore, whenConnected } from "./redis.ts";
 
 export interface RateLimitConfig {
   /** Tokens added per second (the sustained rate). */
@@ -70,22 +71,7 @@ export function createRateLimiter(config: RateLimitConfig): RateLimiter {
     }) as RateLimiterStoreAbstract;
   }
 
-  if (config.redisUrl) {
-    let lastReport = 0;
-    redis = new Redis(config.redisUrl, {
-      // Never queue a command while disconnected: the request would wait for Redis.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 1_000,
-      commandTimeout: 500,
-    });
-    redis.on("error", (error: unknown) => {
-      const now = Date.now();
-      if (now - lastReport < 10_000) return;
-      lastReport = now;
-      config.onStoreError?.(error);
-    });
-  }
+  if (config.redisUrl) redis = connectCounterStore(config.redisUrl, config.onStoreError);
 
   const sustained = limiter(config.perSecond, WINDOW_SECONDS, "rate");
   const spare = reserve > 0 ? limiter(reserve, BURST_REFILL_SECONDS, "burst") : undefined;
@@ -123,19 +109,7 @@ export function createRateLimiter(config: RateLimitConfig): RateLimiter {
       }
     },
     async ready(timeoutMs = 5_000) {
-      const client = redis;
-      if (!client || client.status === "ready") return true;
-      return new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          client.off("ready", onReady);
-          resolve(false);
-        }, timeoutMs);
-        const onReady = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        client.once("ready", onReady);
-      });
+      return redis ? whenConnected(redis, timeoutMs) : true;
     },
     async close() {
       if (redis) await redis.quit().catch(() => redis?.disconnect());

@@ -6,6 +6,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import {
+  createSettings,
+  createValues,
+  editSettingsPatch,
+  editValues,
+  immutableKeys,
+  type Values,
+} from "../../../../../src/ui/auth-method-settings.ts";
+import {
   Alert,
   Badge,
   Breadcrumb,
@@ -122,6 +130,9 @@ function MethodCard({
   const failure = update.error ?? remove.error;
   const conflict = failure ? describeError(failure).code === "precondition_failed" : false;
   const secretKeys = form?.fields.filter((f) => f.secret).map((f) => f.key) ?? [];
+  const [editing, setEditing] = useState(false);
+  // Bumped by "Reload" after a conflict: the editor starts again from the version just fetched.
+  const [editorVersion, setEditorVersion] = useState(0);
 
   return (
     <Card
@@ -133,17 +144,29 @@ function MethodCard({
         </span>
       }
       actions={
-        <ConfirmDialog
-          trigger={
-            <Button variant="secondary" aria-label={`Delete ${method.name}`}>
-              Delete
+        <div className="flex gap-2">
+          {form && !editing && (
+            <Button
+              variant="secondary"
+              aria-label={`Edit ${method.name}`}
+              disabled={!etag}
+              onClick={() => setEditing(true)}
+            >
+              Edit
             </Button>
-          }
-          title={`Delete “${method.name}”?`}
-          description="Users can no longer sign in with it. This is permanent; its secrets are destroyed."
-          confirmLabel="Delete method"
-          onConfirm={() => remove.mutateAsync({ issuerId, id: method.id, ifMatch: etag })}
-        />
+          )}
+          <ConfirmDialog
+            trigger={
+              <Button variant="secondary" aria-label={`Delete ${method.name}`}>
+                Delete
+              </Button>
+            }
+            title={`Delete “${method.name}”?`}
+            description="Users can no longer sign in with it. This is permanent; its secrets are destroyed."
+            confirmLabel="Delete method"
+            onConfirm={() => remove.mutateAsync({ issuerId, id: method.id, ifMatch: etag })}
+          />
+        </div>
       }
     >
       <div className="space-y-4" data-testid={`method-${method.id}`}>
@@ -186,66 +209,191 @@ function MethodCard({
             disabled={update.isPending || !etag}
           />
         </div>
-        <dl className="grid grid-cols-1 gap-x-4 gap-y-2 text-sm sm:grid-cols-2">
-          {Object.entries(method.settings).map(([key, value]) => (
-            <div key={key} className="min-w-0">
-              <dt className="text-xs text-slate-500">{label(key)}</dt>
-              <dd className="truncate text-slate-800">{display(value)}</dd>
-            </div>
-          ))}
-          {secretKeys.map((key) => (
-            <div key={key}>
-              <dt className="text-xs text-slate-500">{label(key)}</dt>
-              <dd>
-                {(method.secrets_set as string[]).includes(key) ? (
-                  <Badge tone="green">set</Badge>
-                ) : (
-                  <Badge tone="amber">not set</Badge>
-                )}
-              </dd>
-            </div>
-          ))}
-        </dl>
+        {editing && form && etag ? (
+          <MethodEditor
+            key={editorVersion}
+            issuerId={issuerId}
+            method={method}
+            etag={etag}
+            form={form}
+            onClose={() => setEditing(false)}
+            onReload={async () => {
+              await current.refetch();
+              setEditorVersion((v) => v + 1);
+            }}
+          />
+        ) : (
+          <dl className="grid grid-cols-1 gap-x-4 gap-y-2 text-sm sm:grid-cols-2">
+            {Object.entries(method.settings).map(([key, value]) => (
+              <div key={key} className="min-w-0">
+                <dt className="text-xs text-slate-500">{label(key)}</dt>
+                <dd className="truncate text-slate-800">{display(value)}</dd>
+              </div>
+            ))}
+            {secretKeys.map((key) => (
+              <div key={key}>
+                <dt className="text-xs text-slate-500">{label(key)}</dt>
+                <dd>
+                  {(method.secrets_set as string[]).includes(key) ? (
+                    <Badge tone="green">set</Badge>
+                  ) : (
+                    <Badge tone="amber">not set</Badge>
+                  )}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        )}
       </div>
     </Card>
   );
 }
 
-type Values = Record<string, string | boolean>;
+/**
+ * Edits a method's name and settings. The draft starts from the version the
+ * card loaded and the save carries that version's ETag, so a change made
+ * elsewhere meanwhile is a 412 "changed elsewhere — reload", never overwritten.
+ * What cannot change after creation (the type, first factor only, a federated
+ * method's credentials and endpoints) is shown read-only.
+ */
+function MethodEditor({
+  issuerId,
+  method,
+  etag,
+  form,
+  onClose,
+  onReload,
+}: {
+  issuerId: string;
+  method: AuthMethod;
+  etag: string;
+  form: AuthMethodForm;
+  onClose: () => void;
+  onReload: () => Promise<void>;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const settings = method.settings as Record<string, unknown>;
+  const secretsSet = method.secrets_set as string[];
+  const [values, setValues] = useState<Values>(() => editValues(form, method.name, settings));
+  const fixed = new Set(immutableKeys(form));
+  const update = useMutation(
+    trpc.authMethods.update.mutationOptions({
+      onSuccess: (data) => {
+        queryClient.setQueryData(trpc.authMethods.get.queryKey({ issuerId, id: method.id }), data);
+        void queryClient.invalidateQueries({ queryKey: trpc.authMethods.list.queryKey({ issuerId }) });
+        onClose();
+      },
+    }),
+  );
+  const errors: FieldErrors | undefined = update.error ? describeError(update.error, "patch") : undefined;
+  const conflict = errors?.code === "precondition_failed";
+  const shown = new Set(["name", ...form.fields.map((f) => `settings.${f.key}`)]);
+  const unplaced = errors && Object.keys(errors.fields).filter((p) => !shown.has(p));
+  const set = (key: string) => (value: string | boolean) => setValues((v) => ({ ...v, [key]: value }));
 
-function initialValues(form: AuthMethodForm): Values {
-  const values: Values = {
-    name: form.title,
-    enabled_login: true,
-    enabled_signup: true,
-    featured: false,
-    first_factor_only: form.first_factor_only ?? true,
-  };
-  for (const f of form.fields) {
-    if (f.kind === "boolean") values[f.key] = typeof f.default === "boolean" ? f.default : false;
-    else values[f.key] = "";
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    const patch: Record<string, unknown> = {};
+    const name = String(values.name ?? "");
+    if (name !== method.name) patch.name = name;
+    const settingsPatch = editSettingsPatch(form, settings, values);
+    if (Object.keys(settingsPatch).length > 0) patch.settings = settingsPatch;
+    if (Object.keys(patch).length === 0) {
+      onClose();
+      return;
+    }
+    update.mutate({ issuerId, id: method.id, patch: patch as never, ifMatch: etag });
   }
-  return values;
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-5" aria-label={`Edit ${method.name}`}>
+      {conflict ? (
+        <Alert tone="amber">
+          <span className="font-medium">Changed elsewhere — reload.</span> This method was saved after you started
+          editing; your changes were not applied.{" "}
+          <button type="button" className="font-medium underline" onClick={() => void onReload()}>
+            Reload
+          </button>
+        </Alert>
+      ) : errors && (unplaced?.length || Object.keys(errors.fields).length === 0) ? (
+        <Alert>{errors.message}</Alert>
+      ) : null}
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label="Name" error={errors?.fields.name} help="Unique within this issuer.">
+          {(a11y) => (
+            <TextInput
+              {...a11y}
+              name="name"
+              value={String(values.name)}
+              onChange={(e) => set("name")(e.target.value)}
+            />
+          )}
+        </Field>
+        <ReadOnlySetting label="Type" value={form.title} />
+        <ReadOnlySetting label="First factor only" value={method.first_factor_only ? "yes" : "no"} />
+      </div>
+      {form.fields.length > 0 && (
+        <fieldset className="grid gap-4 border-t border-slate-200 pt-4 sm:grid-cols-2">
+          <legend className="sr-only">Settings</legend>
+          {form.fields.map((field) => (
+            <div key={field.key} className={field.kind === "multiline" ? "sm:col-span-2" : undefined}>
+              {fixed.has(field.key) ? (
+                <ReadOnlySetting
+                  label={label(field.key)}
+                  value={field.secret ? undefined : display(settings[field.key])}
+                  secretSet={field.secret ? secretsSet.includes(field.key) : undefined}
+                />
+              ) : (
+                <SettingField
+                  field={field}
+                  value={values[field.key] ?? ""}
+                  onChange={set(field.key)}
+                  error={errors?.fields[`settings.${field.key}`]}
+                  secretSet={field.secret && secretsSet.includes(field.key)}
+                />
+              )}
+            </div>
+          ))}
+        </fieldset>
+      )}
+      <div className="flex justify-end gap-3">
+        <Button type="button" variant="secondary" onClick={onClose}>
+          Cancel
+        </Button>
+        <Button type="submit" busy={update.isPending}>
+          Save changes
+        </Button>
+      </div>
+    </form>
+  );
 }
 
-/** Only what was filled in is sent, so the schema's defaults apply to the rest. */
-function settingsOf(form: AuthMethodForm, values: Values): Record<string, unknown> {
-  const settings: Record<string, unknown> = {};
-  for (const f of form.fields) {
-    const value = values[f.key];
-    if (f.kind === "boolean") {
-      if (value !== f.default) settings[f.key] = value;
-      continue;
-    }
-    const text = typeof value === "string" ? value : "";
-    if (text.trim() === "") continue;
-    if (f.kind === "number" || (f.kind === "choice" && typeof f.options?.[0] === "number")) {
-      settings[f.key] = /^-?\d+$/.test(text.trim()) ? Number(text) : text;
-    } else if (f.kind === "list") settings[f.key] = text.split(/[\s,]+/).filter(Boolean);
-    else if (f.kind === "multiline") settings[f.key] = text.endsWith("\n") ? text : `${text}\n`;
-    else settings[f.key] = f.secret ? text : text.trim();
-  }
-  return settings;
+/** A value fixed at creation: shown, not editable; a secret shows only whether it is set. */
+function ReadOnlySetting({ label, value, secretSet }: { label: string; value?: string; secretSet?: boolean }) {
+  return (
+    <Field
+      label={label}
+      help="Fixed at creation: delete the method and add a new one to change it."
+      adornment={<Badge tone="slate">fixed</Badge>}
+    >
+      {(a11y) =>
+        secretSet === undefined ? (
+          <TextInput
+            {...a11y}
+            value={value ?? ""}
+            readOnly
+            aria-readonly="true"
+            className="bg-slate-50 text-slate-600"
+          />
+        ) : (
+          <p id={a11y.id} aria-describedby={a11y["aria-describedby"]}>
+            {secretSet ? <Badge tone="green">set</Badge> : <Badge tone="amber">not set</Badge>}
+          </p>
+        )
+      }
+    </Field>
+  );
 }
 
 function SettingField({
@@ -253,18 +401,23 @@ function SettingField({
   value,
   onChange,
   error,
+  secretSet = false,
 }: {
   field: AuthMethodFormField;
   value: string | boolean;
   onChange: (value: string | boolean) => void;
   error: string | undefined;
+  /** Editing a method whose secret is stored: empty keeps it. */
+  secretSet?: boolean;
 }) {
   const title = `${label(field.key)}${field.required ? " (required)" : ""}`;
   if (field.kind === "boolean") {
     return <Switch label={label(field.key)} checked={value === true} onCheckedChange={onChange} />;
   }
   const help = field.secret
-    ? "Write-only: stored encrypted and never shown again."
+    ? secretSet
+      ? "Set. Write-only: leave empty to keep the stored value."
+      : "Write-only: stored encrypted and never shown again."
     : [
         field.description,
         field.default !== undefined && field.default !== null ? `Default: ${display(field.default)}` : "",
@@ -272,7 +425,12 @@ function SettingField({
         .filter(Boolean)
         .join(" ");
   return (
-    <Field label={title} error={error} help={help || undefined}>
+    <Field
+      label={title}
+      error={error}
+      help={help || undefined}
+      adornment={secretSet ? <Badge tone="green">set</Badge> : undefined}
+    >
       {(a11y) =>
         field.kind === "choice" ? (
           <Select {...a11y} name={field.key} value={String(value)} onChange={(e) => onChange(e.target.value)}>
@@ -316,11 +474,11 @@ function AddMethod({ issuerId, forms }: { issuerId: string; forms: AuthMethodFor
   const queryClient = useQueryClient();
   const [type, setType] = useState(forms[0]?.method ?? "password");
   const form = forms.find((f) => f.method === type) ?? forms[0];
-  const [values, setValues] = useState<Values>(() => (form ? initialValues(form) : {}));
+  const [values, setValues] = useState<Values>(() => (form ? createValues(form) : {}));
   const create = useMutation(
     trpc.authMethods.create.mutationOptions({
       onSuccess: () => {
-        if (form) setValues(initialValues(form));
+        if (form) setValues(createValues(form));
         void queryClient.invalidateQueries({ queryKey: trpc.authMethods.list.queryKey({ issuerId }) });
       },
     }),
@@ -342,7 +500,7 @@ function AddMethod({ issuerId, forms }: { issuerId: string; forms: AuthMethodFor
       enabled_login: values.enabled_login,
       enabled_signup: values.enabled_signup,
       featured: values.featured,
-      settings: settingsOf(form, values),
+      settings: createSettings(form, values),
     };
     create.mutate({ issuerId, body: body as never });
   }
@@ -361,7 +519,7 @@ function AddMethod({ issuerId, forms }: { issuerId: string; forms: AuthMethodFor
                   const next = forms.find((f) => f.method === e.target.value);
                   if (!next) return;
                   setType(next.method);
-                  setValues(initialValues(next));
+                  setValues(createValues(next));
                   create.reset();
                 }}
               >
