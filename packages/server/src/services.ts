@@ -3,12 +3,15 @@ import { createAccountService } from "./accounts/service.ts";
 import { type AdminAuthOptions, createAdminAuthService } from "./admin-auth/service.ts";
 import { createApiKeyService } from "./api-keys/service.ts";
 import { createAuthMethodService } from "./auth-methods/service.ts";
+import { createClientService } from "./clients/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { createHealthService } from "./health/service.ts";
 import { createIdempotencyService } from "./idempotency/service.ts";
 import { createIssuerService } from "./issuers/service.ts";
 import type { Keyring } from "./secrets/keyring.ts";
 import { transactionAware } from "./transaction-scope.ts";
+import { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";
+import { createUserService } from "./users/service.ts";
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -16,6 +19,8 @@ export interface ServiceOptions {
   /** Encrypts auth method secrets (`loadKeyring(env)`); without one, writing or reading a secret fails. */
   keyring?: Keyring;
   adminAuth?: AdminAuthOptions;
+  /** The OpenID Provider's sessions, grants and tokens, revoked with a user or a client. */
+  providerArtifacts?: ProviderArtifacts;
 }
 
 /** Every use case, wired to one database; both adapters (REST, tRPC) call these. */
@@ -34,6 +39,8 @@ export function createServices(database: Db, options: ServiceOptions = {}) {
     idempotency: createIdempotencyService(db, clock),
     health: createHealthService(db),
     authMethods: createAuthMethodService(db, clock, () => options.keyring ?? missingKeyring()),
+    clients: createClientService(db, clock, options.providerArtifacts ?? noProviderArtifacts),
+    users: createUserService(db, clock, { artifacts: options.providerArtifacts ?? noProviderArtifacts }),
   };
 }
 
