@@ -295,25 +295,47 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
       });
     },
 
-    /** Removes one enrolled second factor (a lost phone); 204. The user's ETag changes. */
-    async removeFactor(accountId: string, issuerId: string, userId: string, factorId: string): Promise<void> {
-      const row = await loadWithIssuer(accountId, issuerId, userId);
-      const removed =
-        isId("factor", factorId) &&
-        (await runInTransaction(db, async () => {
-          if (!(await repo.deleteFactor(row.id, factorId))) return false;
-          await repo.touch(row.issuerId, row.id, { updatedAt: clock() });
-          return true;
-        }));
-      if (!removed) {
-        throw new DomainError("resource_missing", `No such factor: '${factorId}'`, { param: "factor_id" });
-      }
+    /**
+     * Removes one enrolled second factor (a lost phone); 204. `If-Match` is
+     * the user's ETag (the factor list is part of the user), which changes.
+     */
+    async removeFactor(
+      accountId: string,
+      issuerId: string,
+      userId: string,
+      factorId: string,
+      options: WriteOptions = {},
+    ): Promise<void> {
+      const missing = () =>
+        new DomainError("resource_missing", `No such factor: '${factorId}'`, { param: "factor_id" });
+      await writeWithVersion({
+        resource: "user",
+        ifMatch: options.ifMatch,
+        load: () => loadWithIssuer(accountId, issuerId, userId),
+        row: (row) => row,
+        attempt: async (row) => {
+          if (!isId("factor", factorId) || !row.factors.some((f) => f.id === factorId)) throw missing();
+          return runInTransaction(db, async () => {
+            if (!(await repo.updateAtVersion(row.id, row.version, { updatedAt: clock() }))) return undefined;
+            if (!(await repo.deleteFactor(row.id, factorId))) throw missing();
+            return true;
+          });
+        },
+      });
     },
 
-    /** Signs the user out everywhere and revokes every refresh token; 204. */
-    async revokeSessions(accountId: string, issuerId: string, userId: string): Promise<void> {
-      const row = await loadWithIssuer(accountId, issuerId, userId);
-      await runInTransaction(db, () => artifacts.revokeUser(row.issuerId, row.id));
+    /** Signs the user out everywhere and revokes every refresh token; 204. `If-Match` is the user's ETag. */
+    async revokeSessions(accountId: string, issuerId: string, userId: string, options: WriteOptions = {}) {
+      await writeWithVersion({
+        resource: "user",
+        ifMatch: options.ifMatch,
+        load: () => loadWithIssuer(accountId, issuerId, userId),
+        row: (row) => row,
+        attempt: async (row) => {
+          await runInTransaction(db, () => artifacts.revokeUser(row.issuerId, row.id));
+          return true;
+        },
+      });
     },
 
     // ---- for the OpenID Provider (no account in hand: the issuer comes from its URL) ----

@@ -265,7 +265,10 @@ describe("users service", () => {
     expect(before.value.factors).toEqual([
       { id: factorId, type: "totp", name: "Phone", created_at: now.toISOString(), last_used_at: null },
     ]);
-    await h.services.users.removeFactor(account.accountId, issuerId, value.id, factorId);
+    await expect(
+      h.services.users.removeFactor(account.accountId, issuerId, value.id, factorId, { ifMatch: etag }),
+    ).rejects.toMatchObject({ code: "precondition_failed" });
+    await h.services.users.removeFactor(account.accountId, issuerId, value.id, factorId, { ifMatch: before.etag });
     const after = await h.services.users.get(account.accountId, issuerId, value.id);
     expect(after.value.factors).toEqual([]);
     expect(after.etag).not.toBe(etag);
