@@ -1,9 +1,7 @@
 import { createServices, loadEnv, loadKeyring, openDatabase } from "@authpi/server";
-import { getRequestListener } from "@hono/node-server";
 import next from "next";
 import { createAppServer, exitOnSignals } from "./src/app-server.ts";
 import { createLogger } from "./src/logger.ts";
-import { createTrpcHandler, TRPC_ENDPOINT } from "./src/trpc-server.ts";
 
 /**
  * The one server entry (dev and production): `/v1/*` goes straight to the REST
@@ -20,15 +18,6 @@ const keyring = await loadKeyring(env, { log: (line) => logger.info(line) }).cat
 });
 const database = await openDatabase(env, { log: (line) => logger.info(line) });
 const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS, keyring });
-const trpc = getRequestListener(
-  createTrpcHandler({
-    services,
-    logger,
-    production: env.NODE_ENV === "production",
-    trustProxy: env.AUTHPI_TRUST_PROXY,
-  }),
-);
-
 const app = next({ dev, dir: import.meta.dirname, turbopack: dev });
 await app.prepare();
 const handleNext = app.getRequestHandler();
@@ -38,10 +27,6 @@ const appServer = createAppServer({
   logger,
   services,
   fallback(req, res) {
-    if ((req.url ?? "/").startsWith(`${TRPC_ENDPOINT}/`)) {
-      void trpc(req, res);
-      return;
-    }
     void handleNext(req, res);
   },
   async onShutdown() {

@@ -27,10 +27,10 @@ export async function trpcHarness(options: { production?: boolean; clock?: Clock
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
   const account = await harness.newAccount();
   const logLines: string[] = [];
-  const logger = {
-    error: (fields: Record<string, unknown>, message?: string) =>
-      logLines.push(JSON.stringify({ ...fields, msg: message })),
+  const write = (fields: Record<string, unknown>, message?: string) => {
+    logLines.push(JSON.stringify({ ...fields, msg: message }));
   };
+  const logger = { info: write, warn: write, error: write };
   const trpc = getRequestListener(
     createTrpcHandler({ services: harness.services, production: options.production ?? false, logger }),
   );

@@ -14,6 +14,7 @@ export { type Env, loadEnv } from "./env.ts";
 export type { Readiness } from "./health/service.ts";
 export type { IdempotencyScope, IdempotentResult, StoredResponse } from "./idempotency/service.ts";
 export type { Versioned, WriteOptions } from "./issuers/service.ts";
+export { JsonText } from "./json-text.ts";
 export {
   createRateLimiter,
   type RateLimitConfig,
