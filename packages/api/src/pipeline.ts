@@ -194,6 +194,7 @@ export function createPipeline(options: PipelineOptions) {
   }
 
   async function idempotent(op: AnyOperation, call: Call, caller: Caller): Promise<Outcome> {
+    let live: Outcome | undefined;
     const key = parseIdempotencyKey(call.idempotencyKey ?? "");
     const fingerprint = await call.fingerprint();
     const { response, replayed } = await services.idempotency.execute(
@@ -203,9 +204,16 @@ export function createPipeline(options: PipelineOptions) {
         const outcome = await invoke(op, call, caller, txServices ?? services).catch((error: unknown) =>
           failure(error, call),
         );
-        return { status: outcome.status, body: bodyText(outcome), etag: outcome.etag, headers: outcome.headers };
+        // A one-time secret (a client secret, a generated password) is answered now and never kept.
+        const kept =
+          op.replayValue && outcome.value !== undefined
+            ? { ...outcome, value: op.replayValue(outcome.value) }
+            : outcome;
+        if (kept !== outcome) live = outcome;
+        return { status: outcome.status, body: bodyText(kept), etag: outcome.etag, headers: outcome.headers };
       },
     );
+    if (live && !replayed) return live;
     return {
       status: response.status,
       text: response.body,

@@ -15,7 +15,7 @@ async function newIssuer(h: ApiHarness, name: string, body: Record<string, unkno
   return res.body.id;
 }
 
-const web = { name: "Web app", application_type: "web", redirect_uris: ["https://app.example.com/callback"] };
+const web = { name: "Web app", application_type: "web" as const, redirect_uris: ["https://app.example.com/callback"] };
 /** Every client secret any response carried, to search logs and the database for. */
 const secrets: string[] = [];
 
@@ -75,7 +75,9 @@ describe("create, read, update, delete", () => {
     expect(got.text).not.toContain(secret);
     const { client_secret: _, ...withoutSecret } = created.body;
     expect(got.body).toEqual(withoutSecret);
-    expect((await api.request("GET", path, { headers: { "if-none-match": got.headers.get("etag") ?? "" } })).status).toBe(304);
+    expect(
+      (await api.request("GET", path, { headers: { "if-none-match": got.headers.get("etag") ?? "" } })).status,
+    ).toBe(304);
 
     const list = await api.request("GET", `/issuers/${issuer}/clients`);
     expect(list.status).toBe(200);
@@ -134,14 +136,20 @@ describe("create, read, update, delete", () => {
       redirect_uris: ["http://localhost:5173/callback"],
       allowed_origins: ["http://localhost:5173"],
     });
-    expect(spa.body).toMatchObject({ token_endpoint_auth_method: "none", client_secret_set: false, client_secret: null });
+    expect(spa.body).toMatchObject({
+      token_endpoint_auth_method: "none",
+      client_secret_set: false,
+      client_secret: null,
+    });
     const native = await createClient(api, issuer, {
       name: "Mobile",
       application_type: "native",
       redirect_uris: ["com.example.app:/oauth2redirect", "http://127.0.0.1/callback"],
     });
     expect(native.body).toMatchObject({ client_secret_set: false, client_secret: null });
-    const rotate = await api.request("POST", `/issuers/${issuer}/clients/${native.body.id}/rotate-secret`, { body: {} });
+    const rotate = await api.request("POST", `/issuers/${issuer}/clients/${native.body.id}/rotate-secret`, {
+      body: {},
+    });
     expect(rotate.status).toBe(400);
     expect(rotate.body.error.code).toBe("public_client");
     const machine = await createClient(api, issuer, { name: "Cron", application_type: "machine" });
@@ -158,12 +166,20 @@ describe("validation", () => {
   test.each([
     [{ ...web, application_type: "machine" }, "redirect_uris", "validation_failed"],
     [{ ...web, token_endpoint_auth_method: "none" }, "token_endpoint_auth_method", "validation_failed"],
-    [{ ...web, application_type: "spa", token_endpoint_auth_method: "client_secret_post" }, "token_endpoint_auth_method", "validation_failed"],
+    [
+      { ...web, application_type: "spa", token_endpoint_auth_method: "client_secret_post" },
+      "token_endpoint_auth_method",
+      "validation_failed",
+    ],
     [{ ...web, grant_types: ["client_credentials"] }, "grant_types[0]", "validation_failed"],
     [{ ...web, redirect_uris: [] }, "redirect_uris", "validation_failed"],
     [{ ...web, redirect_uris: ["http://app.example.com/cb"] }, "redirect_uris[0]", "validation_failed"],
     [{ ...web, redirect_uris: ["https://app.example.com/cb#x"] }, "redirect_uris[0]", "validation_failed"],
-    [{ ...web, application_type: "native", redirect_uris: ["https://app.example.com/cb"] }, "redirect_uris[0]", "validation_failed"],
+    [
+      { ...web, application_type: "native", redirect_uris: ["https://app.example.com/cb"] },
+      "redirect_uris[0]",
+      "validation_failed",
+    ],
     [{ ...web, scopes: ["openid", "admin"] }, "scopes[1]", "validation_failed"],
     [{ ...web, access_token_ttl_seconds: 30 }, "access_token_ttl_seconds", "validation_failed"],
     [{ ...web, id_token_ttl_seconds: 100_000 }, "id_token_ttl_seconds", "validation_failed"],

@@ -188,7 +188,12 @@ describe("passwords", () => {
     ]) {
       const res = await api.request("POST", `/issuers/${strict}/users`, { body: { email: "s@example.com", password } });
       expect(res.status, rule).toBe(400);
-      expect(res.body.error).toMatchObject({ type: "invalid_request_error", code: "weak_password", param: "password", rule });
+      expect(res.body.error).toMatchObject({
+        type: "invalid_request_error",
+        code: "weak_password",
+        param: "password",
+        rule,
+      });
       expect(res.body.error.message).toContain(rule);
       expect(res.text).not.toContain(password);
     }
@@ -222,7 +227,9 @@ describe("passwords", () => {
       ["password", PASSWORD],
       ["temporary_password", true],
     ] as const) {
-      const res = await api.request("POST", `/issuers/${bare}/users`, { body: { email: "x@example.com", [field]: value } });
+      const res = await api.request("POST", `/issuers/${bare}/users`, {
+        body: { email: "x@example.com", [field]: value },
+      });
       expect(res.status).toBe(400);
       expect(res.body.error).toMatchObject({ code: "auth_method_disabled", param: field });
     }
@@ -254,7 +261,9 @@ describe("lists", () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       now = new Date(now.getTime() + 1000);
-      ids.push((await createUser(api, pool, { email: `u${i}@example.com`, status: i % 2 ? "blocked" : "active" })).body.id);
+      ids.push(
+        (await createUser(api, pool, { email: `u${i}@example.com`, status: i % 2 ? "blocked" : "active" })).body.id,
+      );
     }
     const page = await api.request("GET", `/issuers/${pool}/users?limit=2`);
     expect(page.body.data.map((u: { id: string }) => u.id)).toEqual([ids[4], ids[3]]);
@@ -282,7 +291,9 @@ describe("blocking, factors, sessions", () => {
     expect((await api.request("PATCH", path, { body: { status: "active" } })).body.status).toBe("active");
 
     const factorId = "fac_01JDQ3S6A1B2C3D4E5F6G7H8J9";
-    await api.db.userFactor.create({ data: { id: factorId, userId: body.id, type: "totp", name: "Phone", createdAt: now } });
+    await api.db.userFactor.create({
+      data: { id: factorId, userId: body.id, type: "totp", name: "Phone", createdAt: now },
+    });
     const before = await api.request("GET", path);
     expect(before.body.factors).toEqual([
       { id: factorId, type: "totp", name: "Phone", created_at: now.toISOString(), last_used_at: null },

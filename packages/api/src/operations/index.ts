@@ -2,7 +2,9 @@ import type { AnyOperation } from "../operation.ts";
 import { apiKeyOperations } from "./api-keys.ts";
 import { authOperations } from "./auth.ts";
 import { authMethodOperations } from "./auth-methods.ts";
+import { clientOperations } from "./clients.ts";
 import { issuerOperations } from "./issuers.ts";
+import { userOperations } from "./users.ts";
 
 /**
  * Every operation, by resource: the one registry. The REST router, the OpenAPI
@@ -12,6 +14,8 @@ export const resources = {
   auth: authOperations,
   issuers: issuerOperations,
   authMethods: authMethodOperations,
+  clients: clientOperations,
+  users: userOperations,
   apiKeys: apiKeyOperations,
 };
 
