@@ -111,10 +111,10 @@ function SecretOnce({
 }) {
   const [copied, setCopied] = useState(false);
   return (
-    <Card title={`Client secret of “${name}”`} description="Copy it now: it will not be shown again.">
+    <Card title={`Client secret of “${name}”`}>
       <div className="space-y-3" data-testid="client-secret-once">
         <Alert tone="amber">
-          This is the only time the secret is shown. AuthPI keeps only a hash of it; if you lose it, rotate it.
+          Copy it now: it will not be shown again. AuthPI keeps only a hash of it; if you lose it, rotate it.
         </Alert>
         <dl className="grid gap-2 text-sm">
           <div>

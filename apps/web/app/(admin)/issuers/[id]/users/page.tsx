@@ -1,7 +1,7 @@
 "use client";
 
 import type { User } from "@authpi/domain";
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams } from "next/navigation";
 import { type FormEvent, useState } from "react";
 import {
@@ -28,13 +28,19 @@ export default function UsersPage() {
   const issuer = useQuery(trpc.issuers.get.queryOptions({ id: issuerId }));
   const [search, setSearch] = useState("");
   const [email, setEmail] = useState<string | undefined>(undefined);
-  const users = useInfiniteQuery(
-    trpc.users.list.infiniteQueryOptions(
-      { issuerId, limit: PAGE_SIZE, ...(email ? { email } : {}) },
-      { getNextPageParam: (page) => page.next_cursor ?? undefined },
-    ),
-  );
-  const rows = users.data?.pages.flatMap((page) => page.data) ?? [];
+  // Keyset pages: the cursors of the pages before this one, so "Newer" can go back.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const users = useQuery({
+    ...trpc.users.list.queryOptions({
+      issuerId,
+      limit: PAGE_SIZE,
+      ...(email ? { email } : {}),
+      ...(cursor ? { cursor } : {}),
+    }),
+    placeholderData: keepPreviousData,
+  });
+  const rows = users.data?.data ?? [];
 
   return (
     <>
@@ -56,6 +62,7 @@ export default function UsersPage() {
           onSubmit={(event) => {
             event.preventDefault();
             setEmail(search.trim() || undefined);
+            setCursors([]);
           }}
         >
           <div className="min-w-64 flex-1">
@@ -81,6 +88,7 @@ export default function UsersPage() {
               onClick={() => {
                 setSearch("");
                 setEmail(undefined);
+                setCursors([]);
               }}
             >
               Show all
@@ -104,10 +112,24 @@ export default function UsersPage() {
             ))}
           </ul>
         )}
-        {users.hasNextPage && (
-          <Button variant="secondary" busy={users.isFetchingNextPage} onClick={() => void users.fetchNextPage()}>
-            Load more
-          </Button>
+        {(cursors.length > 0 || users.data?.has_more) && (
+          <div className="flex gap-2">
+            <Button
+              variant="secondary"
+              disabled={cursors.length === 0}
+              onClick={() => setCursors(cursors.slice(0, -1))}
+            >
+              Newer
+            </Button>
+            <Button
+              variant="secondary"
+              disabled={!users.data?.next_cursor}
+              busy={users.isFetching}
+              onClick={() => users.data?.next_cursor && setCursors([...cursors, users.data.next_cursor])}
+            >
+              Older
+            </Button>
+          </div>
         )}
         {!users.error && <CreateUser issuerId={issuerId} />}
       </div>
