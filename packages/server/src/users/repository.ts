@@ -137,6 +137,11 @@ export function createUserRepository(db: Db) {
       return db.user.findFirst({ where: { id, issuerId }, include: withRelations });
     },
 
+    /** Whether the issuer has this user (a list cursor's check: one index lookup, no relations). */
+    async exists(issuerId: string, id: string): Promise<boolean> {
+      return (await db.user.findFirst({ where: { id, issuerId }, select: { id: true } })) !== null;
+    },
+
     /** Case-insensitive, through the (issuer_id, lower(email)) unique index. */
     async findByEmail(issuerId: string, email: string): Promise<UserRow | null> {
       const rows = await db.$queryRaw<{ id: string }[]>`

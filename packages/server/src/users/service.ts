@@ -214,9 +214,10 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
       }
       let beforeId: string | undefined;
       if (query.cursor !== undefined) {
-        const cursor = isId("user", query.cursor) ? await repo.find(issuer.id, query.cursor) : null;
-        if (!cursor) throw new DomainError("invalid_cursor", "cursor: not a user of this issuer", { param: "cursor" });
-        beforeId = cursor.id;
+        if (!isId("user", query.cursor) || !(await repo.exists(issuer.id, query.cursor))) {
+          throw new DomainError("invalid_cursor", "cursor: not a user of this issuer", { param: "cursor" });
+        }
+        beforeId = query.cursor;
       }
       const rows = await repo.page(issuer.id, { limit: query.limit, beforeId, status: query.status });
       const hasMore = rows.length > query.limit;
