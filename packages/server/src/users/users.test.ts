@@ -261,6 +261,8 @@ describe("users service", () => {
     await h.db.userFactor.create({
       data: { id: factorId, userId: value.id, type: "totp", name: "Phone", createdAt: now },
     });
+    // Any write moves the ETag: the one from the create is stale now.
+    await h.services.users.update(account.accountId, issuerId, value.id, { name: "Factor owner" });
     const before = await h.services.users.get(account.accountId, issuerId, value.id);
     expect(before.value.factors).toEqual([
       { id: factorId, type: "totp", name: "Phone", created_at: now.toISOString(), last_used_at: null },
