@@ -404,3 +404,27 @@ describe("security", () => {
     expect((await api.request("GET", `/issuers/${doomed}/clients/${c}`)).status).toBe(200);
   });
 });
+
+describe("hostile input", () => {
+  test("odd bodies get a 4xx in the contract's shape, never a 500", async () => {
+    const cases: unknown[] = [
+      { ...web, name: "nul\u0000" },
+      { ...web, redirect_uris: ["https://a.example.com/\u0000"] },
+      { ...web, redirect_uris: "https://a.example.com/cb" },
+      { ...web, redirect_uris: [42] },
+      { ...web, redirect_uris: ["https://"] },
+      { ...web, redirect_uris: ["javascript:alert(1)"] },
+      { ...web, application_type: "native", redirect_uris: ["data:text/html,x"] },
+      { ...web, grant_types: ["implicit"] },
+      { ...web, grant_types: ["authorization_code", "authorization_code"] },
+      { ...web, metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, "v"])) },
+      { ...web, scopes: ["open id"] },
+      { ...web, access_token_ttl_seconds: "3600" },
+    ];
+    for (const body of cases) {
+      const res = await api.request("POST", `/issuers/${issuer}/clients`, { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.request_id).toMatch(/^req_/);
+    }
+  });
+});

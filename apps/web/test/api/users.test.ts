@@ -381,3 +381,28 @@ describe("security", () => {
     }
   });
 });
+
+describe("hostile input", () => {
+  test("odd bodies and queries get a 4xx in the contract's shape, never a 500", async () => {
+    const cases: [string, string, unknown][] = [
+      ["POST", `/issuers/${issuer}/users`, { email: "nul\u0000@example.com" }],
+      ["POST", `/issuers/${issuer}/users`, { email: "a@example.com", metadata: { k: { nested: true } } }],
+      ["POST", `/issuers/${issuer}/users`, { email: "a@example.com", password: "x".repeat(5000) }],
+      ["POST", `/issuers/${issuer}/users`, { email: "a@example.com", temporary_password: false }],
+      ["POST", `/issuers/${issuer}/users`, { email: ["a@example.com"] }],
+      ["POST", `/issuers/${issuer}/users`, { email: "ünïcødé@exämple.com" }],
+      ["GET", `/issuers/${issuer}/users?email=a@example.com&email=b@example.com`, undefined],
+      ["GET", `/issuers/${issuer}/users?limit=1e2`, undefined],
+      ["GET", `/issuers/${issuer}/users?email=${"a".repeat(300)}`, undefined],
+      ["GET", `/issuers/${issuer}/users?cursor=${"usr_".padEnd(80, "Z")}`, undefined],
+      ["PATCH", `/issuers/${issuer}/users/usr_${"0".repeat(26)}`, { name: "x" }],
+      ["DELETE", `/issuers/${issuer}/users/usr_${"0".repeat(26)}/factors/${"%00"}`, undefined],
+    ];
+    for (const [method, path, body] of cases) {
+      const res = await api.request(method, path, body === undefined ? {} : { body });
+      expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, `${method} ${path}`).toBeLessThan(500);
+      expect(res.body.error.request_id).toMatch(/^req_/);
+    }
+  });
+});
