@@ -128,7 +128,9 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
     const policy = PasswordSettings.parse(settings);
     const list = policy.check_breached ? await breachedList() : undefined;
     assertPasswordPolicy(password, policy, (candidate) => list?.has(candidate) ?? false);
-    const history = previous?.passwordHash ? [previous.passwordHash, ...previous.passwordHistory] : [];
+    // The column is nullable (rows written by other tools may hold NULL): read it as a list either way.
+    const previousHashes: readonly string[] = previous?.passwordHistory ?? [];
+    const history = previous?.passwordHash ? [previous.passwordHash, ...previousHashes] : [];
     if (policy.history_count > 0) {
       for (const old of history.slice(0, policy.history_count)) {
         if (await verifyHash(old, password)) {
