@@ -1,4 +1,4 @@
-import { createServices, loadEnv, loadKeyring, openDatabase } from "@authpi/server";
+import { createApp, loadEnv } from "@authpi/server";
 import next from "next";
 import { createAppServer, exitOnSignals } from "./src/app-server.ts";
 import { createLogger } from "./src/logger.ts";
@@ -12,12 +12,15 @@ const env = loadEnv();
 const logger = createLogger({ level: env.LOG_LEVEL });
 
 // Before anything else: in production without AUTHPI_ENCRYPTION_KEYS this refuses to start.
-const keyring = await loadKeyring(env, { log: (line) => logger.info(line) }).catch((error: unknown) => {
+const authpi = await createApp(env, {
+  log: (line) => logger.info(line),
+  onRateLimitStoreError: (error) =>
+    logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
+}).catch((error: unknown) => {
   logger.fatal(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });
-const database = await openDatabase(env, { log: (line) => logger.info(line) });
-const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS, keyring });
+
 const app = next({ dev, dir: import.meta.dirname, turbopack: dev });
 await app.prepare();
 const handleNext = app.getRequestHandler();
@@ -25,19 +28,24 @@ const handleNext = app.getRequestHandler();
 const appServer = createAppServer({
   env,
   logger,
-  services,
+  services: authpi.services,
+  rateLimiter: authpi.rateLimiter,
   fallback(req, res) {
     void handleNext(req, res);
   },
   async onShutdown() {
     await app.close?.();
-    await database.close();
+    await authpi.close();
   },
 });
 
 await appServer.listen(env.PORT, env.HOST);
 logger.info(
-  { port: env.PORT, database: database.embedded ? "embedded" : "external", mode: dev ? "development" : "production" },
+  {
+    port: env.PORT,
+    database: authpi.database.embedded ? "embedded" : "external",
+    mode: dev ? "development" : "production",
+  },
   `AuthPI listening on http://localhost:${env.PORT}`,
 );
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { createPipeline, errorBody } from "@authpi/api";
 import { DomainError, newId } from "@authpi/domain";
-import { createRateLimiter, type Env, type Services } from "@authpi/server";
+import { createRateLimiter, type Env, type RateLimiter, type Services } from "@authpi/server";
 import { getRequestListener } from "@hono/node-server";
 import { createHealthHandler, isHealthPath } from "./health.ts";
 import type { Logger } from "./logger.ts";
@@ -25,6 +25,8 @@ export interface AppServerOptions {
   >;
   logger: Logger;
   services: Services;
+  /** The app's limiter (createApp); one is built from `env` when omitted. */
+  rateLimiter?: RateLimiter;
   /** Everything that is not `/v1`, `/api/trpc`, `/healthz` or `/readyz` (Next.js); 404 when omitted. */
   fallback?: NodeHandler;
   /** Runs once the HTTP server has drained (close Next.js, then the database). */
@@ -47,14 +49,17 @@ export interface AppServer {
  */
 export function createAppServer(options: AppServerOptions): AppServer {
   const { env, logger, services } = options;
-  const rateLimiter = createRateLimiter({
-    perSecond: env.AUTHPI_RATE_LIMIT_PER_SECOND,
-    burst: env.AUTHPI_RATE_LIMIT_BURST,
-    redisUrl: env.REDIS_URL,
-    keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX,
-    onStoreError: (error) =>
-      logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
-  });
+  const ownLimiter = options.rateLimiter === undefined;
+  const rateLimiter =
+    options.rateLimiter ??
+    createRateLimiter({
+      perSecond: env.AUTHPI_RATE_LIMIT_PER_SECOND,
+      burst: env.AUTHPI_RATE_LIMIT_BURST,
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX,
+      onStoreError: (error) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
+    });
   let draining = false;
   const pipeline = createPipeline({ services, logger, rateLimiter });
   const rest = getRequestListener(createRestHandler({ services, pipeline }));
@@ -137,7 +142,7 @@ export function createAppServer(options: AppServerOptions): AppServer {
         await closed;
         clearInterval(sweep);
         clearTimeout(force);
-        await rateLimiter.close();
+        if (ownLimiter) await rateLimiter.close();
         await options.onShutdown?.();
         logger.info("shut down");
       })();

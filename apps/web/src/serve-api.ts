@@ -1,18 +1,26 @@
-import { createServices, loadEnv, loadKeyring, openDatabase } from "@authpi/server";
+import { createApp, loadEnv } from "@authpi/server";
 import { createAppServer, exitOnSignals } from "./app-server.ts";
 import { createLogger } from "./logger.ts";
 
 /**
- * The API alone — `/v1`, `/healthz`, `/readyz` — without Next.js: for an
+ * The API alone — `/v1`, `/api/trpc`, `/healthz`, `/readyz` — without Next.js: for an
  * API-only deployment and for the tests that run several real server processes
  * on one database (`node --import tsx src/serve-api.ts`).
  */
 const env = loadEnv();
 const logger = createLogger({ level: env.LOG_LEVEL });
-const keyring = await loadKeyring(env, { log: (line) => logger.info(line) });
-const database = await openDatabase(env, { log: (line) => logger.info(line) });
-const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS, keyring });
-const app = createAppServer({ env, logger, services, onShutdown: () => database.close() });
+const authpi = await createApp(env, {
+  log: (line) => logger.info(line),
+  onRateLimitStoreError: (error) =>
+    logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
+});
+const app = createAppServer({
+  env,
+  logger,
+  services: authpi.services,
+  rateLimiter: authpi.rateLimiter,
+  onShutdown: () => authpi.close(),
+});
 const address = await app.listen(env.PORT, env.HOST);
 logger.info({ port: address.port, pid: process.pid }, "AuthPI API listening");
 

@@ -1,6 +1,6 @@
 import { createPipeline, errorBody, type Logger, type Pipeline } from "@authpi/api";
 import { DomainError, newId } from "@authpi/domain";
-import { createRateLimiter, type RateLimiter, type Services } from "@authpi/server";
+import type { RateLimiter, Services } from "@authpi/server";
 import { appRouter, createContext } from "@authpi/trpc";
 import type { Http2Bindings, HttpBindings } from "@hono/node-server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
@@ -37,13 +37,7 @@ function refuse(error: DomainError, requestId: string): Response {
  * every call then runs through the shared pipeline (see trpc.ts).
  */
 export function createTrpcHandler(options: TrpcHandlerOptions) {
-  const pipeline =
-    options.pipeline ??
-    createPipeline({
-      services: options.services,
-      logger: options.logger,
-      rateLimiter: options.rateLimiter ?? createRateLimiter({ perSecond: 100, burst: 200 }),
-    });
+  const pipeline = options.pipeline ?? createPipeline(options);
   return async function handle(req: Request, bindings?: HttpBindings | Http2Bindings): Promise<Response> {
     const requestId = newId("request");
     const forwarded = options.trustProxy ? req.headers.get("x-forwarded-proto") : null;

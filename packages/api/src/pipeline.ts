@@ -7,6 +7,7 @@ import {
   wireCode,
 } from "@authpi/domain";
 import {
+  createRateLimiter,
   DATABASE_RETRY_AFTER_SECONDS,
   databaseUnavailable,
   JsonText,
@@ -107,7 +108,8 @@ export function errorBody(error: DomainError, requestId: string) {
 
 export interface PipelineOptions {
   services: Services;
-  rateLimiter: RateLimiter;
+  /** The budgets of every door; in memory with the contract's defaults (100/s, burst 200) when omitted. */
+  rateLimiter?: RateLimiter | undefined;
   logger?: Logger | undefined;
 }
 
@@ -120,7 +122,8 @@ export type Pipeline = ReturnType<typeof createPipeline>;
  * translate HTTP or tRPC into a `Call` and an `Outcome` back.
  */
 export function createPipeline(options: PipelineOptions) {
-  const { services, rateLimiter, logger } = options;
+  const { services, logger } = options;
+  const rateLimiter = options.rateLimiter ?? createRateLimiter({ perSecond: 100, burst: 200 });
 
   async function authenticate(op: AnyOperation | undefined, call: Call): Promise<Caller | undefined> {
     const access = op?.access ?? "account";
@@ -202,7 +205,7 @@ export function createPipeline(options: PipelineOptions) {
       // The request's writes join the key's transaction; H2's services hand the bound ones in.
       async (txServices?: Services): Promise<StoredResponse> => {
         const outcome = await invoke(op, call, caller, txServices ?? services).catch((error: unknown) =>
-          failure(error, call),
+          failure(error, call, op),
         );
         // A one-time secret (a client secret, a generated password) is answered now and never kept.
         const kept =
@@ -258,7 +261,7 @@ export function createPipeline(options: PipelineOptions) {
     } catch (error) {
       const decision = (error as { decision?: RateLimitDecision }).decision;
       if (decision) limit = decision;
-      outcome = failure(error, call);
+      outcome = failure(error, call, op);
     }
     outcome.limit = limit;
     if (caller) outcome.accountId = caller.accountId;
@@ -266,7 +269,7 @@ export function createPipeline(options: PipelineOptions) {
   }
 
   /** Error mapping, once: DomainError by the ERRORS table, a lost database → 503, anything else → 500. */
-  function failure(error: unknown, call: Call): Outcome {
+  function failure(error: unknown, call: Call, op?: AnyOperation): Outcome {
     if (error instanceof ClientAborted) {
       return { status: 499, text: null, headers: {}, aborted: true };
     }
@@ -274,11 +277,11 @@ export function createPipeline(options: PipelineOptions) {
     const headers: Record<string, string> = {};
     if (known === undefined) {
       // Never the error's message or stack in the answer: they may carry SQL or input. The log has them.
-      logger?.error({ request_id: call.requestId, err: describe(error) }, "unhandled error");
+      logger?.error({ request_id: call.requestId, route: op?.id, err: describe(error) }, "unhandled error");
       known = new DomainError("internal_error", "An unexpected error occurred; contact support with the request id");
     } else if (known.code === "database_unavailable") {
       if (!(error instanceof DomainError)) {
-        logger?.error({ request_id: call.requestId, err: summarize(error) }, "database unavailable");
+        logger?.error({ request_id: call.requestId, route: op?.id, err: summarize(error) }, "database unavailable");
       }
       headers["retry-after"] = String(DATABASE_RETRY_AFTER_SECONDS);
     }

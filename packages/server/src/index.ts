@@ -5,6 +5,7 @@ export {
   toOperator,
 } from "./admin-auth/service.ts";
 export type { ApiKeyView, Principal } from "./api-keys/service.ts";
+export { type App, type CreateAppOptions, createApp } from "./app.ts";
 export type { AuthMethodService } from "./auth-methods/service.ts";
 export type { ClientService } from "./clients/service.ts";
 export { type Clock, systemClock } from "./clock.ts";

@@ -9,7 +9,7 @@ import {
   restOperations,
 } from "@authpi/api";
 import { DomainError, ifNoneMatchSatisfied, newId, requestFingerprint } from "@authpi/domain";
-import { createRateLimiter, type RateLimiter, type Services } from "@authpi/server";
+import type { RateLimiter, Services } from "@authpi/server";
 import { parseJsonObject, readLimited } from "./body.ts";
 import { openapiOperation } from "./openapi-route.ts";
 import { createRouter } from "./router.ts";
@@ -59,13 +59,7 @@ function queryObject(search: string): Record<string, string> {
 export function createRestHandler(
   options: RestOptions,
 ): (request: Request, bindings?: NodeBindings) => Promise<Response> {
-  const pipeline =
-    options.pipeline ??
-    createPipeline({
-      services: options.services,
-      logger: options.logger,
-      rateLimiter: options.rateLimiter ?? createRateLimiter({ perSecond: 100, burst: 200 }),
-    });
+  const pipeline = options.pipeline ?? createPipeline(options);
   const match = createRouter([...restOperations, openapiOperation]);
 
   return async function handle(request: Request, bindings?: NodeBindings): Promise<Response> {

@@ -84,10 +84,15 @@ test("an unexpected error is logged, and the caller gets a generic message witho
   try {
     const error = await failure(client.issuers.list.query({}));
     expect(error.message).toBe("An unexpected error occurred; contact support with the request id");
-    expect(error.data).toMatchObject({ code: "INTERNAL_SERVER_ERROR", httpStatus: 500, domain: null });
+    // The same error body as /v1: a code, no detail.
+    expect(error.data).toMatchObject({
+      code: "INTERNAL_SERVER_ERROR",
+      httpStatus: 500,
+      domain: { code: "internal_error" },
+    });
     expect(JSON.stringify(error.data)).not.toContain("relation");
   } finally {
     h.services.issuers.list = original;
   }
-  expect(h.logLines.some((line) => line.includes("issuers.list") && line.includes("relation"))).toBe(true);
+  expect(h.logLines.some((line) => line.includes("listIssuers") && line.includes("relation"))).toBe(true);
 });
