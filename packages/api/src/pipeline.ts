@@ -30,6 +30,8 @@ export type Door = "rest" | "trpc";
 /** One call of one operation, as a door hands it over: raw parts, parsed here. */
 export interface Call {
   door: Door;
+  /** The HTTP method (REST) or the operation's declared one (tRPC), for the access log. */
+  method: string;
   requestId: string;
   /** The client address: the budget of anonymous callers. */
   ip: string;
@@ -304,6 +306,7 @@ export function createPipeline(options: PipelineOptions) {
     const fields = {
       request_id: call.requestId,
       door: call.door,
+      method: call.method,
       account_id: outcome.accountId,
       route: op?.id ?? "unmatched",
       status,

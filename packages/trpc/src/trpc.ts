@@ -178,6 +178,7 @@ export function procedureFor<O extends AnyOperation>(op: O): ProcedureFor<O> {
     }
     const call: Call = {
       door: "trpc",
+      method: op.method,
       requestId: ctx.requestId,
       ip: ctx.ip ?? "unknown",
       authorization: ctx.req.headers.get("authorization"),
