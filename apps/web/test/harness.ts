@@ -1,10 +1,8 @@
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Clock, createRateLimiter, type RateLimiter } from "@authpi/server";
+import { type Clock, createRateLimiter, loadEnv, type RateLimiter } from "@authpi/server";
 import { type ServiceHarness, serviceHarness, type TestAccount } from "@authpi/server/testing";
-import { getRequestListener } from "@hono/node-server";
+import { createAppServer } from "../src/app-server.ts";
 import { createLogger } from "../src/logger.ts";
-import { createRestHandler } from "../src/rest/handler.ts";
 import { createResponseValidator, type ResponseValidator } from "./openapi-validator.ts";
 
 export interface ApiResponse<T = any> {
@@ -35,7 +33,8 @@ export interface ApiHarness extends ServiceHarness {
 const defaultValidator = createResponseValidator();
 
 /**
- * The REST adapter on a real HTTP server (port 0) over the run's real database,
+ * The production HTTP server (createAppServer: the REST and tRPC doors over one
+ * pipeline) on a real port over the run's real database,
  * with a fresh account and API key. Every response it receives is checked against
  * the OpenAPI document (`validator`; see openapi-validator.ts).
  */
@@ -54,11 +53,15 @@ export async function apiHarness(
   // The server's own logger (with its redaction), writing into logLines.
   const logger = createLogger({ level: "debug", destination: { write: (line) => logLines.push(line.trimEnd()) } });
   const rateLimiter = options.rateLimiter ?? createRateLimiter({ perSecond: 1_000_000, burst: 1_000_000 });
-  const server: Server = createServer(
-    getRequestListener(createRestHandler({ services: harness.services, logger, rateLimiter })),
-  );
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = createAppServer({
+    env: { ...loadEnv({}), NODE_ENV: "test" },
+    logger,
+    services: harness.services,
+    rateLimiter,
+  });
+  const { server } = app;
+  const address = await app.listen(0, "127.0.0.1");
+  const baseUrl = `http://127.0.0.1:${(address as AddressInfo).port}`;
 
   async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
     const url = path.startsWith("/v1") ? `${baseUrl}${path}` : `${baseUrl}/v1/accounts/${account.accountId}${path}`;

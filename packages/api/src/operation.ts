@@ -61,6 +61,8 @@ export interface SuccessResponse<S extends z.ZodType | undefined, E extends bool
   headers?: Record<string, string>;
 }
 
+type HandlerValue<S extends z.ZodType | undefined> = S extends z.ZodType ? z.output<S> : never;
+
 type HandlerResult<S extends z.ZodType | undefined, E extends boolean> = S extends z.ZodType
   ? E extends true
     ? Versioned<Body<z.output<S>>>
@@ -104,6 +106,11 @@ export interface OperationDef<
   response: SuccessResponse<S, E>;
   /** Takes `Idempotency-Key` (POST and PATCH). */
   idempotent?: boolean;
+  /**
+   * What an idempotency key keeps of a success, and so what a replay answers, when it must
+   * differ from the first answer: a one-time secret replaced by null (api-contract §5).
+   */
+  replayValue?: (value: HandlerValue<S>) => unknown;
   /** Error statuses beyond the ones every operation of its kind can answer (OpenAPI). */
   errors?: readonly number[];
   /** Sign-in: refused inside a tRPC batch, so one request is one attempt. */

@@ -33,6 +33,8 @@ export type Door = "rest" | "trpc";
 /** One call of one operation, as a door hands it over: raw parts, parsed here. */
 export interface Call {
   door: Door;
+  /** The HTTP method (REST) or the operation's declared one (tRPC), for the access log. */
+  method: string;
   requestId: string;
   /** The client address: the budget of anonymous callers. */
   ip: string;
@@ -207,6 +209,7 @@ export function createPipeline(options: PipelineOptions) {
   }
 
   async function idempotent(op: AnyOperation, call: Call, caller: Caller, scoped: Services): Promise<Outcome> {
+    let live: Outcome | undefined;
     const key = parseIdempotencyKey(call.idempotencyKey ?? "");
     const fingerprint = await call.fingerprint();
     const { response, replayed } = await scoped.idempotency.execute(
@@ -216,9 +219,16 @@ export function createPipeline(options: PipelineOptions) {
         const outcome = await invoke(op, call, caller, txServices ?? scoped).catch((error: unknown) =>
           failure(error, call, op),
         );
-        return { status: outcome.status, body: bodyText(outcome), etag: outcome.etag, headers: outcome.headers };
+        // A one-time secret (a client secret, a generated password) is answered now and never kept.
+        const kept =
+          op.replayValue && outcome.value !== undefined
+            ? { ...outcome, value: op.replayValue(outcome.value) }
+            : outcome;
+        if (kept !== outcome) live = outcome;
+        return { status: outcome.status, body: bodyText(kept), etag: outcome.etag, headers: outcome.headers };
       },
     );
+    if (live && !replayed) return live;
     return {
       status: response.status,
       text: response.body,
@@ -308,6 +318,7 @@ export function createPipeline(options: PipelineOptions) {
     const fields = {
       request_id: call.requestId,
       door: call.door,
+      method: call.method,
       account_id: outcome.accountId,
       route: op?.id ?? "unmatched",
       status,

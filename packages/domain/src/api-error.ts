@@ -31,6 +31,12 @@ const errorFields = {
   message: z.string().describe("A human-readable explanation; never contains a secret."),
   param: z.string().optional().describe("The field the error is about, when there is one."),
   details: z.array(ErrorDetailSchema).optional().describe("Every failing field of a validation error."),
+  rule: z
+    .string()
+    .optional()
+    .describe(
+      "`weak_password` only: the password method's setting the password breaks (`min_length`, `check_breached`, …).",
+    ),
   request_id: z.string().describe("The request's id, also in the `Request-Id` header."),
 };
 

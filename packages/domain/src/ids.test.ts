@@ -8,6 +8,10 @@ describe("ids", () => {
     expect(newId("authMethod")).toMatch(/^am_/);
     expect(newId("apiKey")).toMatch(/^key_/);
     expect(newId("request")).toMatch(/^req_/);
+    expect(newId("client")).toMatch(/^cli_/);
+    expect(newId("user")).toMatch(/^usr_/);
+    expect(newId("adminUser")).toMatch(/^op_/);
+    expect(newId("factor")).toMatch(/^fac_/);
   });
 
   test("encode their creation time to the millisecond", () => {

@@ -8,6 +8,7 @@ export type { ApiKeyView, Principal } from "./api-keys/service.ts";
 export { type App, type CreateAppOptions, createApp } from "./app.ts";
 export { apiKeyCaller, type Caller, operatorCaller, SYSTEM_CALLER } from "./audit/service.ts";
 export type { AuthMethodService } from "./auth-methods/service.ts";
+export type { ClientService } from "./clients/service.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export { type Database, openDatabase } from "./database.ts";
 export { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from "./database-errors.ts";
@@ -31,3 +32,6 @@ export {
   parseKeys,
 } from "./secrets/keyring.ts";
 export { createServices, type ServiceOptions, type Services } from "./services.ts";
+export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
+export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";
+export type { UserService } from "./users/service.ts";

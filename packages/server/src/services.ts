@@ -4,6 +4,7 @@ import { type AdminAuthOptions, type AdminAuthService, createAdminAuthService } 
 import { type ApiKeyService, createApiKeyService } from "./api-keys/service.ts";
 import { type Caller, createAuditRecorder, createEventService, SYSTEM_CALLER } from "./audit/service.ts";
 import { createAuthMethodService } from "./auth-methods/service.ts";
+import { createClientService } from "./clients/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { createHealthService } from "./health/service.ts";
 import { createIdempotencyService, type IdempotencyService } from "./idempotency/service.ts";
@@ -11,6 +12,8 @@ import { createIssuerRepository } from "./issuers/repository.ts";
 import { createIssuerService } from "./issuers/service.ts";
 import type { Keyring } from "./secrets/keyring.ts";
 import { type Sql, sqlOf } from "./sql.ts";
+import { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";
+import { createUserService } from "./users/service.ts";
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -24,6 +27,8 @@ export interface ServiceOptions {
    * uncached path turn it off.
    */
   apiKeyCache?: boolean;
+  /** The OpenID Provider's sessions, grants and tokens, revoked with a user or a client. */
+  providerArtifacts?: ProviderArtifacts;
 }
 
 interface Shared {
@@ -53,6 +58,8 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Sh
     health: createHealthService(db.pool),
     authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring(), audit),
     events: createEventService(sql, clock),
+    clients: createClientService(db, clock, options.providerArtifacts ?? noProviderArtifacts),
+    users: createUserService(db, clock, { artifacts: options.providerArtifacts ?? noProviderArtifacts }),
   };
 }
 

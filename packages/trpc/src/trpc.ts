@@ -123,6 +123,18 @@ function callParts(op: AnyOperation, input: unknown): Pick<Call, "params" | "que
   return { params, query: rest, body, ifMatch: ifMatch as string | undefined };
 }
 
+/** A failing path parameter is named as the tRPC caller sent it (`id`, `issuerId`), not as in the URL. */
+function asTrpcFields(op: AnyOperation, error: DomainError): DomainError {
+  const names = trpcParamNames(op);
+  const rename = (param: string | undefined) => (param !== undefined && names[param]) || param;
+  if (!error.param || !names[error.param]) return error;
+  return new DomainError(error.code, error.message.replace(error.param, rename(error.param) ?? ""), {
+    param: rename(error.param),
+    details: error.details?.map((d) => ({ ...d, param: rename(d.param) ?? d.param })),
+    extra: error.extra,
+  });
+}
+
 function fail(error: DomainError): never {
   throw new TRPCError({ code: trpcCode(error), message: error.message, cause: error });
 }
@@ -166,6 +178,7 @@ export function procedureFor<O extends AnyOperation>(op: O): ProcedureFor<O> {
     }
     const call: Call = {
       door: "trpc",
+      method: op.method,
       requestId: ctx.requestId,
       ip: ctx.ip ?? "unknown",
       authorization: ctx.req.headers.get("authorization"),
@@ -199,7 +212,7 @@ export function procedureFor<O extends AnyOperation>(op: O): ProcedureFor<O> {
         : await ctx.pipeline.run(op, call);
     ctx.pipeline.log(call, op, outcome, started);
     setHeaders(ctx, outcome);
-    if (outcome.status >= 400) fail(outcome.error ?? storedError(outcome.status, outcome.text));
+    if (outcome.status >= 400) fail(asTrpcFields(op, outcome.error ?? storedError(outcome.status, outcome.text)));
     if (!op.response.schema) return { deleted: true } as TrpcOutput<O>;
     const value = bodyValue(outcome);
     return (op.response.etag ? { value, etag: outcome.etag } : value) as TrpcOutput<O>;

@@ -27,6 +27,8 @@ export async function readLimited(request: Request): Promise<Uint8Array> {
     }
     chunks.push(value);
   }
+  // The stream may simply end when the client hangs up: fewer bytes than declared is an abort.
+  if (declared !== null && size < Number(declared)) throw new ClientAborted();
   return Buffer.concat(chunks);
 }
 

@@ -81,6 +81,7 @@ export function createRestHandler(
     const header = (name: string) => request.headers.get(name);
     const call: Call = {
       door: "rest",
+      method: request.method,
       requestId,
       ip: bindings?.incoming?.socket?.remoteAddress ?? "unknown",
       authorization: header("authorization"),

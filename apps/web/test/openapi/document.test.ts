@@ -106,7 +106,7 @@ describe("GET /v1/openapi.json", () => {
     expect(response.body.openapi).toBe("3.1.0");
   });
 
-  test("documents the ten operations of the spec and the events list", async () => {
+  test("documents the ten operations of the spec, the thirteen of clients and users and the events list", async () => {
     const response = await api.request("GET", "/v1/openapi.json", { apiKey: null });
     expect(
       documentOperations(response.body)
@@ -124,6 +124,19 @@ describe("GET /v1/openapi.json", () => {
         "getAuthMethod",
         "updateAuthMethod",
         "deleteAuthMethod",
+        "listClients",
+        "createClient",
+        "getClient",
+        "updateClient",
+        "deleteClient",
+        "rotateClientSecret",
+        "listUsers",
+        "createUser",
+        "getUser",
+        "updateUser",
+        "deleteUser",
+        "deleteUserFactor",
+        "deleteUserSessions",
         "listEvents",
       ].sort(),
     );

@@ -118,6 +118,16 @@ describe("door parity: one pipeline for /v1 and tRPC", () => {
   });
 });
 
+test("a bad path parameter is named as the tRPC caller sent it; unknown input fields are refused", async () => {
+  const client = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
+  const wrongType = await failure(client.issuers.get.query({ id: 5 as never }));
+  expect(wrongType.data.domain).toMatchObject({ code: "validation_failed", param: "id" });
+  const missing = await failure(client.authMethods.list.query({ issuerId: "iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0" }));
+  expect(missing.data.domain).toMatchObject({ code: "resource_missing", param: "issuerId" });
+  const extra = await failure(client.issuers.get.query({ id: "iss_x", issuer_id: "iss_y" } as never));
+  expect(extra.data.domain).toMatchObject({ code: "validation_failed", param: "issuer_id" });
+});
+
 describe("tRPC door limits", () => {
   test("sign-in cannot be batched: 40 passwords in one batch are 40 refusals and no session", async () => {
     const account = await h.newAccount();

@@ -3,7 +3,9 @@ import { apiKeyOperations } from "./api-keys.ts";
 import { authOperations } from "./auth.ts";
 import { authMethodOperations } from "./auth-methods.ts";
 import { eventOperations } from "./events.ts";
+import { clientOperations } from "./clients.ts";
 import { issuerOperations } from "./issuers.ts";
+import { userOperations } from "./users.ts";
 
 /**
  * Every operation, by resource: the one registry. The REST router, the OpenAPI
@@ -13,6 +15,8 @@ export const resources = {
   auth: authOperations,
   issuers: issuerOperations,
   authMethods: authMethodOperations,
+  clients: clientOperations,
+  users: userOperations,
   apiKeys: apiKeyOperations,
   events: eventOperations,
 };

@@ -247,6 +247,15 @@ function IssuerEditor({
               >
                 Activity
               </Link>
+              {(["clients", "users"] as const).map((tab) => (
+                <Link
+                  key={tab}
+                  href={`/issuers/${issuer.id}/${tab}`}
+                  className="inline-flex items-center rounded-md bg-white px-3 py-2 text-sm font-medium text-slate-900 shadow-sm ring-1 ring-slate-300 ring-inset hover:bg-slate-50"
+                >
+                  {tab === "clients" ? "Clients" : "Users"}
+                </Link>
+              ))}
               <ConfirmDialog
                 trigger={<Button variant="danger">Delete issuer</Button>}
                 title={`Delete ${issuer.name}?`}
