@@ -7,7 +7,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { createHealthService } from "./health/service.ts";
 import { createIdempotencyService, type IdempotencyService } from "./idempotency/service.ts";
 import { createIssuerRepository } from "./issuers/repository.ts";
-import { createIssuerService } from "./issuers/service.ts";
+import { createIssuerService, createRecentIssuers, type RecentIssuers } from "./issuers/service.ts";
 import type { Keyring } from "./secrets/keyring.ts";
 import { type Sql, sqlOf } from "./sql.ts";
 
@@ -27,12 +27,14 @@ export interface ServiceOptions {
 
 interface Shared {
   clock: Clock;
+  /** Only for the pool's services: a transaction's reads may never commit. */
+  recentIssuers: RecentIssuers;
   apiKeys: ApiKeyService;
   options: ServiceOptions;
 }
 
 /** The use cases whose queries run on `sql`: the pool, or one transaction. */
-function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, options }: Shared) {
+function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, options, recentIssuers }: Shared) {
   return {
     db,
     clock,
@@ -41,6 +43,7 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, options }: Shared) {
     adminAuth: createAdminAuthService(db, clock, options.adminAuth),
     issuers: createIssuerService(createIssuerRepository(sql), clock, {
       deleteGraceDays: options.deleteGraceDays ?? 30,
+      recent: sql.inTransaction ? undefined : recentIssuers,
     }),
     health: createHealthService(db.pool),
     authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring()),
@@ -72,7 +75,7 @@ function servicesOn(db: Db, sql: Sql, shared: Shared): Services {
 export function createServices(db: Db, options: ServiceOptions = {}): Services {
   const clock = options.clock ?? systemClock;
   const apiKeys = createApiKeyService(db, clock, { cache: options.apiKeyCache ?? true });
-  return servicesOn(db, sqlOf(db), { clock, apiKeys, options });
+  return servicesOn(db, sqlOf(db), { clock, apiKeys, options, recentIssuers: createRecentIssuers() });
 }
 
 function missingKeyring(): never {

@@ -66,9 +66,43 @@ describe("statements per use case", () => {
     const post = await measure(() => services.issuers.create(account.accountId, { name: "One insert" }));
     expect(post).toHaveLength(1);
     expect(post[0]).toMatch(/^INSERT INTO issuers .* RETURNING /);
+    // This process wrote and read it, so a PATCH starts from that version: one conditional UPDATE.
     const patch = await measure(() => services.issuers.update(account.accountId, id, { description: "x" }));
+    expect(patch).toHaveLength(1);
+    expect(patch[0]).toMatch(/^UPDATE issuers SET .* WHERE id = \$1 AND version = \$2 RETURNING /);
+  });
+
+  test("a PATCH of an issuer this process has not seen reads it first: two statements", async () => {
+    const elsewhere = createServices(db, { keyring: testKeyring() });
+    const { value } = await elsewhere.issuers.create(account.accountId, { name: "Made elsewhere" });
+    const patch = await measure(() => services.issuers.update(account.accountId, value.id, { description: "y" }));
     expect(patch).toHaveLength(2);
     expect(patch[1]).toMatch(/^UPDATE issuers SET .* WHERE id = \$1 AND version = \$2 RETURNING /);
+  });
+
+  test("a version this process saw but another one changed since: no lost update, no false 412", async () => {
+    const elsewhere = createServices(db, { keyring: testKeyring() });
+    const { value } = await services.issuers.create(account.accountId, { name: "Raced", metadata: { a: "1" } });
+    const moved = await elsewhere.issuers.update(account.accountId, value.id, { metadata: { b: "2" } });
+    // This process still remembers version 1: its UPDATE misses, it reads again and re-applies.
+    const statementsOfRetry = await measure(async () => {
+      const mine = await services.issuers.update(account.accountId, value.id, { metadata: { c: "3" } });
+      expect(mine.value.metadata).toEqual({ a: "1", b: "2", c: "3" });
+    });
+    expect(statementsOfRetry).toHaveLength(3);
+    // The other process's ETag is current, so If-Match with it succeeds here too.
+    const again = await elsewhere.issuers.update(account.accountId, value.id, { description: "z" });
+    expect(again.etag).not.toBe(moved.etag);
+    const pinned = await services.issuers.update(
+      account.accountId,
+      value.id,
+      { name: "Pinned" },
+      { ifMatch: again.etag },
+    );
+    expect(pinned.value).toMatchObject({ name: "Pinned", description: "z" });
+    await expect(
+      services.issuers.update(account.accountId, value.id, { name: "Stale" }, { ifMatch: again.etag }),
+    ).rejects.toMatchObject({ code: "precondition_failed" });
   });
 
   test("a cached API key costs no statement; its revocation is seen at once", async () => {
