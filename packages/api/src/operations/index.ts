@@ -2,8 +2,8 @@ import type { AnyOperation } from "../operation.ts";
 import { apiKeyOperations } from "./api-keys.ts";
 import { authOperations } from "./auth.ts";
 import { authMethodOperations } from "./auth-methods.ts";
-import { eventOperations } from "./events.ts";
 import { clientOperations } from "./clients.ts";
+import { eventOperations } from "./events.ts";
 import { issuerOperations } from "./issuers.ts";
 import { userOperations } from "./users.ts";
 

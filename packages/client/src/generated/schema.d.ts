@@ -269,6 +269,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/accounts/{account_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Events
+         * @description The account's audit events, newest first, with keyset pagination: one per change made through the API, the admin UI or the CLI, with its actor, request id and changed fields (secrets only as `"[set]"`). Kept 90 days. Filter by `resource_id`, `type` or `actor_id`.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2096,6 +2116,50 @@ export interface components {
             last_sign_in_at: string | null;
             /** @description Only when `temporary_password: true` was sent: the generated password, shown this once. */
             temporary_password?: string | null;
+        };
+        EventList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Event"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        Event: {
+            /** @constant */
+            object: "event";
+            /** @description `evt_` + ULID. */
+            id: string;
+            /** @enum {string} */
+            type: "account.created" | "issuer.created" | "issuer.updated" | "issuer.deleted" | "issuer.restored" | "issuer.purged" | "issuer.signing_key_rotated" | "auth_method.created" | "auth_method.updated" | "auth_method.deleted" | "api_key.created" | "api_key.revoked" | "operator.signed_in" | "client.created" | "client.updated" | "client.deleted" | "client.secret_rotated" | "user.created" | "user.updated" | "user.deleted" | "user.sessions_revoked" | "user.factor_removed";
+            actor: components["schemas"]["EventActor"];
+            resource: {
+                /** @enum {string} */
+                type: "account" | "issuer" | "auth_method" | "api_key" | "operator" | "client" | "user";
+                id: string;
+            };
+            /** @description The `Request-Id` of the request that made the change; null for the system. */
+            request_id: string | null;
+            /** @description Changed fields as dotted paths (`settings.session.lifetime_seconds`) with their values before and after. */
+            changes: {
+                [key: string]: components["schemas"]["EventChange"];
+            };
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp with milliseconds.
+             */
+            created_at: string;
+        };
+        EventActor: {
+            /** @enum {string} */
+            type: "api_key" | "operator" | "system";
+            /** @description `key_…` or the operator's id; null for the system. */
+            id: string | null;
+        };
+        EventChange: {
+            /** @description The value before (null when absent). A secret reads "[set]". */
+            from: unknown;
+            /** @description The value after (null when absent). A secret reads "[set]". */
+            to: unknown;
         };
     };
     responses: never;
@@ -7107,6 +7171,183 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PreconditionFailedError"];
+                };
+            };
+            /** @description Too Many Requests - Rate limit or resource limit exceeded. */
+            429: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Internal Server Error - An unexpected error occurred. */
+            500: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Service Unavailable - The database cannot be reached; retry later. */
+            503: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Maximum number of items to return (1-100, default: 50) */
+                limit?: number | string;
+                /** @description Pagination cursor (event ID from previous response) */
+                cursor?: string;
+                /** @description Only events of this resource (`iss_…`, `am_…`, `key_…`). */
+                resource_id?: string;
+                /** @description Only events of this type. */
+                type?: "account.created" | "issuer.created" | "issuer.updated" | "issuer.deleted" | "issuer.restored" | "issuer.purged" | "issuer.signing_key_rotated" | "auth_method.created" | "auth_method.updated" | "auth_method.deleted" | "api_key.created" | "api_key.revoked" | "operator.signed_in" | "client.created" | "client.updated" | "client.deleted" | "client.secret_rotated" | "user.created" | "user.updated" | "user.deleted" | "user.sessions_revoked" | "user.factor_removed";
+                /** @description Only events made by this API key or operator. */
+                actor_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The unique identifier of the account (`acct_` + ULID). */
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Paginated list of events */
+            200: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "object": "event",
+                     *           "id": "evt_01JDQ3S7B2C3D4E5F6G7H8J9K0",
+                     *           "type": "issuer.updated",
+                     *           "actor": {
+                     *             "type": "api_key",
+                     *             "id": "key_01JDQ3S4V6W8X9Y0Z1A2B3C4D6"
+                     *           },
+                     *           "resource": {
+                     *             "type": "issuer",
+                     *             "id": "iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
+                     *           },
+                     *           "request_id": "req_01JDQ3S7B2C3D4E5F6G7H8J9K1",
+                     *           "changes": {
+                     *             "settings.session.lifetime_seconds": {
+                     *               "from": 1209600,
+                     *               "to": 86400
+                     *             }
+                     *           },
+                     *           "created_at": "2026-11-27T22:40:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false,
+                     *       "next_cursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
+            /** @description Bad Request - The request is malformed or contains invalid data. */
+            400: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unauthorized - Authentication is required or has failed. */
+            401: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Forbidden - You don't have permission to perform this action. */
+            403: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
                 };
             };
             /** @description Too Many Requests - Rate limit or resource limit exceeded. */
