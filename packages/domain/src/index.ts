@@ -13,3 +13,4 @@ export * from "./ids.ts";
 export * from "./issuer/rules.ts";
 export * from "./issuer/schema.ts";
 export * from "./merge-patch.ts";
+export * from "./oidc/index.ts";

@@ -9,10 +9,20 @@ export type { AuthMethodService } from "./auth-methods/service.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export { type Database, openDatabase } from "./database.ts";
 export { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from "./database-errors.ts";
-export { type Env, loadEnv } from "./env.ts";
+export { type Env, loadEnv, publicUrl } from "./env.ts";
 export type { Readiness } from "./health/service.ts";
 export type { IdempotencyScope, IdempotentResult, StoredResponse } from "./idempotency/service.ts";
 export type { Versioned, WriteOptions } from "./issuers/service.ts";
+export type {
+  ClientDirectory,
+  DirectoryUser,
+  ProviderClient,
+  UserDirectory,
+} from "./oidc/directory.ts";
+export { createProviderPool, OIDC_CHANNEL, type PooledProvider, type ProviderPool } from "./oidc/pool.ts";
+export { type IssuerSnapshot, issuerUrlFor, oidcBasePath, userClaimValues } from "./oidc/provider.ts";
+export { createPasswordSignIn, type PasswordSignIn, SIGN_IN_LIMITS } from "./oidc/sign-in.ts";
+export { PREVIOUS_KEY_RETENTION_SECONDS, type SigningKeyView } from "./oidc/signing-keys.ts";
 export {
   createRateLimiter,
   type RateLimitConfig,

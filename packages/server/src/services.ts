@@ -7,6 +7,9 @@ import { type Clock, systemClock } from "./clock.ts";
 import { createHealthService } from "./health/service.ts";
 import { createIdempotencyService } from "./idempotency/service.ts";
 import { createIssuerService } from "./issuers/service.ts";
+import { purgeExpiredArtifacts, revokeUserArtifacts } from "./oidc/adapter.ts";
+import { notifyIssuerChanged } from "./oidc/pool.ts";
+import { createSigningKeyService } from "./oidc/signing-keys.ts";
 import type { Keyring } from "./secrets/keyring.ts";
 import { transactionAware } from "./transaction-scope.ts";
 
@@ -34,6 +37,18 @@ export function createServices(database: Db, options: ServiceOptions = {}) {
     idempotency: createIdempotencyService(db, clock),
     health: createHealthService(db),
     authMethods: createAuthMethodService(db, clock, () => options.keyring ?? missingKeyring()),
+    oidc: {
+      signingKeys: createSigningKeyService(
+        db,
+        clock,
+        () => options.keyring ?? missingKeyring(),
+        (issuerId) => notifyIssuerChanged(db, issuerId),
+      ),
+      /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
+      purgeExpired: (now = clock()) => purgeExpiredArtifacts(db, now),
+      /** Signs a user out everywhere (every session, grant and token of theirs at this issuer). */
+      revokeUser: (issuerId: string, userId: string) => revokeUserArtifacts(db, issuerId, userId),
+    },
   };
 }
 

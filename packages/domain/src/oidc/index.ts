@@ -1,0 +1,3 @@
+export * from "./claims.ts";
+export * from "./session.ts";
+export * from "./signup.ts";
