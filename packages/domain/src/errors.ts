@@ -29,7 +29,7 @@ export const ERRORS = {
   invalid_cursor: {
     status: 400,
     type: "invalid_request_error",
-    doc: "The pagination cursor is malformed or not an issuer of this account.",
+    doc: "The pagination cursor is malformed or not an item of this list (issuer, client, user).",
   },
   immutable_field: {
     status: 400,
@@ -40,6 +40,21 @@ export const ERRORS = {
     status: 400,
     type: "invalid_request_error",
     doc: "A request header is malformed (If-Match, Idempotency-Key, …).",
+  },
+  weak_password: {
+    status: 400,
+    type: "invalid_request_error",
+    doc: "The password breaks a rule of the issuer's password auth method; `rule` names it.",
+  },
+  auth_method_disabled: {
+    status: 400,
+    type: "invalid_request_error",
+    doc: "The issuer has no auth method of the kind this field needs (password, temporary_password).",
+  },
+  public_client: {
+    status: 400,
+    type: "invalid_request_error",
+    doc: "The client is public (token_endpoint_auth_method none) and has no secret.",
   },
   body_too_large: { status: 413, type: "invalid_request_error", doc: "The body is larger than 100 KB." },
   unsupported_media_type: { status: 415, type: "invalid_request_error", doc: "The body is not `application/json`." },
@@ -94,6 +109,16 @@ export const ERRORS = {
     status: 409,
     type: "conflict_error",
     doc: "The issuer already has the maximum number of auth methods.",
+  },
+  email_taken: {
+    status: 409,
+    type: "conflict_error",
+    doc: "Another user of this issuer has that email (case-insensitive).",
+  },
+  phone_taken: {
+    status: 409,
+    type: "conflict_error",
+    doc: "Another user of this issuer has that phone number.",
   },
   idempotency_request_in_progress: {
     status: 409,

@@ -7,8 +7,13 @@ export const ID_PREFIXES = {
   authMethod: "am",
   apiKey: "key",
   request: "req",
-  adminUser: "usr",
+  /** An operator of the admin UI (ids made before were `usr_`; a migration renamed them). */
+  adminUser: "op",
   session: "ses",
+  client: "cli",
+  /** A user of an issuer's pool; also the `sub` of its tokens. */
+  user: "usr",
+  factor: "fac",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -6,6 +6,7 @@ export {
 } from "./admin-auth/service.ts";
 export type { ApiKeyView, Principal } from "./api-keys/service.ts";
 export type { AuthMethodService } from "./auth-methods/service.ts";
+export type { ClientService } from "./clients/service.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export { type Database, openDatabase } from "./database.ts";
 export { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from "./database-errors.ts";
@@ -38,3 +39,6 @@ export {
   parseKeys,
 } from "./secrets/keyring.ts";
 export { createServices, type ServiceOptions, type Services } from "./services.ts";
+export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
+export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";
+export type { UserService } from "./users/service.ts";

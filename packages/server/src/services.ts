@@ -3,15 +3,18 @@ import { createAccountService } from "./accounts/service.ts";
 import { type AdminAuthOptions, createAdminAuthService } from "./admin-auth/service.ts";
 import { createApiKeyService } from "./api-keys/service.ts";
 import { createAuthMethodService } from "./auth-methods/service.ts";
+import { createClientService } from "./clients/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { createHealthService } from "./health/service.ts";
 import { createIdempotencyService } from "./idempotency/service.ts";
 import { createIssuerService } from "./issuers/service.ts";
-import { purgeExpiredArtifacts, revokeUserArtifacts } from "./oidc/adapter.ts";
+import { providerArtifacts, purgeExpiredArtifacts } from "./oidc/adapter.ts";
 import { notifyIssuerChanged } from "./oidc/pool.ts";
 import { createSigningKeyService } from "./oidc/signing-keys.ts";
 import type { Keyring } from "./secrets/keyring.ts";
 import { transactionAware } from "./transaction-scope.ts";
+import type { ProviderArtifacts } from "./users/provider-artifacts.ts";
+import { createUserService } from "./users/service.ts";
 
 export interface ServiceOptions {
   clock?: Clock;
@@ -19,6 +22,8 @@ export interface ServiceOptions {
   /** Encrypts auth method secrets (`loadKeyring(env)`); without one, writing or reading a secret fails. */
   keyring?: Keyring;
   adminAuth?: AdminAuthOptions;
+  /** The OpenID Provider's sessions, grants and tokens, revoked with a user or a client. */
+  providerArtifacts?: ProviderArtifacts;
 }
 
 /** Every use case, wired to one database; both adapters (REST, tRPC) call these. */
@@ -27,6 +32,7 @@ export function createServices(database: Db, options: ServiceOptions = {}) {
   const db = transactionAware(database);
   const clock = options.clock ?? systemClock;
   const apiKeys = createApiKeyService(db, clock);
+  const artifacts = options.providerArtifacts ?? providerArtifacts(db);
   return {
     db,
     clock,
@@ -37,6 +43,8 @@ export function createServices(database: Db, options: ServiceOptions = {}) {
     idempotency: createIdempotencyService(db, clock),
     health: createHealthService(db),
     authMethods: createAuthMethodService(db, clock, () => options.keyring ?? missingKeyring()),
+    clients: createClientService(db, clock, artifacts),
+    users: createUserService(db, clock, { artifacts }),
     oidc: {
       signingKeys: createSigningKeyService(
         db,
@@ -46,8 +54,6 @@ export function createServices(database: Db, options: ServiceOptions = {}) {
       ),
       /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
       purgeExpired: (now = clock()) => purgeExpiredArtifacts(db, now),
-      /** Signs a user out everywhere (every session, grant and token of theirs at this issuer). */
-      revokeUser: (issuerId: string, userId: string) => revokeUserArtifacts(db, issuerId, userId),
     },
   };
 }

@@ -6,6 +6,7 @@ CREATE TABLE "oidc_artifacts" (
     "payload" JSONB NOT NULL,
     "grant_id" TEXT,
     "account_id" TEXT,
+    "client_id" TEXT,
     "uid" TEXT,
     "expires_at" TIMESTAMPTZ(3),
     "consumed_at" TIMESTAMPTZ(3),
@@ -36,6 +37,9 @@ CREATE INDEX "oidc_artifacts_issuer_id_grant_id_idx" ON "oidc_artifacts"("issuer
 
 -- CreateIndex
 CREATE INDEX "oidc_artifacts_issuer_id_account_id_idx" ON "oidc_artifacts"("issuer_id", "account_id");
+
+-- CreateIndex
+CREATE INDEX "oidc_artifacts_issuer_id_client_id_idx" ON "oidc_artifacts"("issuer_id", "client_id");
 
 -- CreateIndex
 CREATE INDEX "oidc_artifacts_expires_at_idx" ON "oidc_artifacts"("expires_at");

@@ -17,7 +17,7 @@ export type SignInInput = z.infer<typeof SignInInput>;
 /** The signed-in operator as the admin UI sees it (never the password hash). */
 export const Operator = z.object({
   object: z.literal("operator"),
-  id: z.string().describe("`usr_` + ULID."),
+  id: z.string().describe("`op_` + ULID."),
   account_id: z.string(),
   email: z.string(),
   role: z.string(),

@@ -1,5 +1,6 @@
 import type { Db, Prisma } from "@authpi/db";
 import type { Adapter, AdapterPayload } from "oidc-provider";
+import type { ProviderArtifacts } from "../users/provider-artifacts.ts";
 
 /**
  * oidc-provider's storage on Postgres: every model instance of one issuer's provider (Session,
@@ -56,6 +57,7 @@ export function createArtifactAdapter(db: Db, issuerId: string, model: string, o
         payload: payload as Prisma.InputJsonObject,
         grantId: payload.grantId ?? null,
         accountId: payload.accountId ?? null,
+        clientId: payload.clientId ?? null,
         uid: payload.uid ?? null,
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
       };
@@ -98,10 +100,17 @@ export async function purgeExpiredArtifacts(db: Db, now = new Date()): Promise<n
 }
 
 /**
- * Signs a user out everywhere: their sessions, grants and every token of them. The users service
- * calls this on user deletion and on `DELETE …/users/{id}/sessions`.
+ * What the users and clients services revoke (in the transaction of their change): a user's
+ * sessions, grants and tokens on delete, block or "sign out everywhere"; a client's grants and
+ * tokens on delete. One DELETE each, by the `account_id` / `client_id` columns.
  */
-export async function revokeUserArtifacts(db: Db, issuerId: string, userId: string): Promise<number> {
-  const { count } = await db.oidcArtifact.deleteMany({ where: { issuerId, accountId: userId } });
-  return count;
+export function providerArtifacts(db: Db): ProviderArtifacts {
+  return {
+    async revokeUser(issuerId, userId) {
+      await db.oidcArtifact.deleteMany({ where: { issuerId, accountId: userId } });
+    },
+    async revokeClient(issuerId, clientId) {
+      await db.oidcArtifact.deleteMany({ where: { issuerId, clientId } });
+    },
+  };
 }

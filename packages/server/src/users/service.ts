@@ -1,0 +1,397 @@
+import type { Db } from "@authpi/db";
+import {
+  applyUserPatch,
+  assertPasswordPolicy,
+  type BreachedList,
+  DomainError,
+  etagFor,
+  idTimestamp,
+  isId,
+  type List,
+  type ListUsersQuery,
+  newId,
+  PasswordSettings,
+  type PoolUser,
+  passwordLength,
+  TemporaryPasswordSettings,
+  type User,
+  type UserChange,
+  type UserWithTemporaryPassword,
+  userChangeForCreate,
+  weakPassword,
+} from "@authpi/domain";
+import { hash, verify } from "@node-rs/argon2";
+import { createLiveIssuerLoader } from "../clients/live-issuer.ts";
+import type { Clock } from "../clock.ts";
+import type { Versioned, WriteOptions } from "../issuers/service.ts";
+import { runInTransaction } from "../transaction-scope.ts";
+import { uniqueViolationIndex } from "../unique-violation.ts";
+import { writeWithVersion } from "../versioned-write.ts";
+import { breachedPasswords } from "./breached-passwords.ts";
+import type { ProviderArtifacts } from "./provider-artifacts.ts";
+import {
+  createUserRepository,
+  profileColumns,
+  toPoolUser,
+  toProfile,
+  toUser,
+  USER_INDEXES,
+  type UserRow,
+} from "./repository.ts";
+import { generateTemporaryPassword } from "./temporary-password.ts";
+
+/** argon2id with OWASP's recommended minimum cost (19 MiB, 2 passes), as for operators. */
+function hashPassword(password: string): Promise<string> {
+  return hash(password, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+}
+
+function verifyHash(stored: string, password: string): Promise<boolean> {
+  return verify(stored, password).catch(() => false);
+}
+
+// Verified against when the email is unknown, so both answers take about as long.
+let dummyHash: Promise<string> | undefined;
+function dummy(): Promise<string> {
+  dummyHash ??= hashPassword("authpi-dummy-password-never-matches");
+  return dummyHash;
+}
+
+/** The hashes kept for `history_count`: at most its maximum, newest first. */
+const MAX_HISTORY = 24;
+
+function userNotFound(id: string): DomainError {
+  return new DomainError("resource_missing", `No such user: '${id}'`, { param: "user_id" });
+}
+
+function methodMissing(param: string, method: string): DomainError {
+  return new DomainError(
+    "auth_method_disabled",
+    `${param}: this issuer has no ${method} auth method; add one to give users a ${method.replace("_", " ")}`,
+    { param },
+  );
+}
+
+function mapUniqueViolation(error: unknown, change: UserChange): never {
+  const index = uniqueViolationIndex(error);
+  if (index === USER_INDEXES.email) {
+    throw new DomainError("email_taken", `Another user of this issuer has the email '${change.profile.email}'`, {
+      param: "email",
+    });
+  }
+  if (index === USER_INDEXES.phone) {
+    throw new DomainError("phone_taken", "Another user of this issuer has this phone_number", {
+      param: "phone_number",
+    });
+  }
+  throw error;
+}
+
+export interface UserServiceOptions {
+  artifacts: ProviderArtifacts;
+  /** The breached-password lookup; the shipped list by default. */
+  breachedList?: () => Promise<BreachedList>;
+}
+
+export function createUserService(db: Db, clock: Clock, options: UserServiceOptions) {
+  const repo = createUserRepository(db);
+  const loadLiveIssuer = createLiveIssuerLoader(db);
+  const { artifacts } = options;
+  const breachedList = options.breachedList ?? breachedPasswords;
+
+  function versioned(row: UserRow, temporaryPassword?: string): Versioned<UserWithTemporaryPassword> {
+    const user = toUser(row, clock());
+    return {
+      value: temporaryPassword === undefined ? user : { ...user, temporary_password: temporaryPassword },
+      etag: etagFor(row.id, row.version),
+    };
+  }
+
+  async function loadUser(issuerId: string, id: string): Promise<UserRow> {
+    const row = isId("user", id) ? await repo.find(issuerId, id) : null;
+    if (!row) throw userNotFound(id);
+    return row;
+  }
+
+  async function loadWithIssuer(accountId: string, issuerId: string, id: string): Promise<UserRow> {
+    const issuer = await loadLiveIssuer(accountId, issuerId, "users");
+    return loadUser(issuer.id, id);
+  }
+
+  /**
+   * The columns a new password sets, after the issuer's `password` method's
+   * policy (length, character classes, breached list, and — on a change —
+   * the last `history_count` passwords). A real password ends a pending temporary one.
+   */
+  async function passwordColumns(issuerId: string, password: string, previous?: UserRow) {
+    const settings = await repo.methodSettings(issuerId, "password");
+    if (settings === null) throw methodMissing("password", "password");
+    const policy = PasswordSettings.parse(settings);
+    const list = policy.check_breached ? await breachedList() : undefined;
+    assertPasswordPolicy(password, policy, (candidate) => list?.has(candidate) ?? false);
+    const history = previous?.passwordHash ? [previous.passwordHash, ...previous.passwordHistory] : [];
+    if (policy.history_count > 0) {
+      for (const old of history.slice(0, policy.history_count)) {
+        if (await verifyHash(old, password)) {
+          throw weakPassword("history_count", `must differ from the last ${policy.history_count} passwords`);
+        }
+      }
+    }
+    return {
+      passwordHash: await hashPassword(password),
+      passwordHistory: history.slice(0, MAX_HISTORY),
+      temporaryPasswordHash: null,
+      temporaryPasswordExpiresAt: null,
+    };
+  }
+
+  /** The columns of a temporary password, and the generated one to show once (`true`). */
+  async function temporaryPasswordColumns(issuerId: string, requested: true | string) {
+    const settings = await repo.methodSettings(issuerId, "temporary_password");
+    if (settings === null) throw methodMissing("temporary_password", "temporary_password");
+    const method = TemporaryPasswordSettings.parse(settings);
+    if (requested !== true && passwordLength(requested) < 12) {
+      throw new DomainError("weak_password", "temporary_password: must be at least 12 characters (min_length)", {
+        param: "temporary_password",
+        extra: { rule: "min_length" },
+      });
+    }
+    const password = requested === true ? generateTemporaryPassword(method.length) : requested;
+    return {
+      generated: requested === true ? password : undefined,
+      columns: {
+        temporaryPasswordHash: await hashPassword(password),
+        temporaryPasswordExpiresAt: new Date(clock().getTime() + method.ttl_seconds * 1000),
+      },
+    };
+  }
+
+  async function insertUser(issuerId: string, change: UserChange): Promise<Versioned<UserWithTemporaryPassword>> {
+    const password = change.password === undefined ? {} : await passwordColumns(issuerId, change.password);
+    const temporary =
+      change.temporaryPassword === undefined
+        ? undefined
+        : await temporaryPasswordColumns(issuerId, change.temporaryPassword);
+    const id = newId("user", clock().getTime());
+    const createdAt = idTimestamp(id);
+    try {
+      const row = await repo.insert({
+        id,
+        issuerId,
+        ...profileColumns(change.profile),
+        ...password,
+        ...(temporary?.columns ?? {}),
+        createdAt,
+        updatedAt: createdAt,
+      });
+      return versioned(row, temporary?.generated);
+    } catch (error) {
+      mapUniqueViolation(error, change);
+    }
+  }
+
+  /** The live issuer by id alone, for the OpenID Provider's sign-up (it has no account in hand). */
+  async function providerIssuer(issuerId: string): Promise<string> {
+    const issuer = isId("issuer", issuerId)
+      ? await db.issuer.findUnique({ where: { id: issuerId }, select: { id: true, status: true } })
+      : null;
+    if (!issuer || issuer.status === "deleted") {
+      throw new DomainError("resource_missing", `No such issuer: '${issuerId}'`, { param: "issuer_id" });
+    }
+    return issuer.id;
+  }
+
+  return {
+    /** Newest first, keyset-paginated; `email` (exact, case-insensitive) and `status` filter (api-contract §6). */
+    async list(accountId: string, issuerId: string, query: ListUsersQuery): Promise<List<User>> {
+      const issuer = await loadLiveIssuer(accountId, issuerId, "users");
+      const now = clock();
+      if (query.email !== undefined) {
+        // Unique per issuer: the filter finds one user or none.
+        const row = await repo.findByEmail(issuer.id, query.email);
+        const match = row && (query.status === undefined || row.status === query.status) ? [row] : [];
+        const afterCursor = query.cursor === undefined ? match : [];
+        return { object: "list", data: afterCursor.map((r) => toUser(r, now)), has_more: false, next_cursor: null };
+      }
+      let beforeId: string | undefined;
+      if (query.cursor !== undefined) {
+        const cursor = isId("user", query.cursor) ? await repo.find(issuer.id, query.cursor) : null;
+        if (!cursor) throw new DomainError("invalid_cursor", "cursor: not a user of this issuer", { param: "cursor" });
+        beforeId = cursor.id;
+      }
+      const rows = await repo.page(issuer.id, { limit: query.limit, beforeId, status: query.status });
+      const hasMore = rows.length > query.limit;
+      const page = hasMore ? rows.slice(0, query.limit) : rows;
+      return {
+        object: "list",
+        data: page.map((r) => toUser(r, now)),
+        has_more: hasMore,
+        next_cursor: hasMore ? (page.at(-1)?.id ?? null) : null,
+      };
+    },
+
+    async get(accountId: string, issuerId: string, id: string): Promise<Versioned<User>> {
+      return versioned(await loadWithIssuer(accountId, issuerId, id));
+    },
+
+    async create(accountId: string, issuerId: string, input: unknown): Promise<Versioned<UserWithTemporaryPassword>> {
+      const issuer = await loadLiveIssuer(accountId, issuerId, "users");
+      return insertUser(issuer.id, userChangeForCreate(input));
+    },
+
+    async update(
+      accountId: string,
+      issuerId: string,
+      id: string,
+      body: unknown,
+      options: WriteOptions = {},
+    ): Promise<Versioned<UserWithTemporaryPassword>> {
+      return writeWithVersion({
+        resource: "user",
+        ifMatch: options.ifMatch,
+        load: () => loadWithIssuer(accountId, issuerId, id),
+        row: (row) => row,
+        attempt: async (row) => {
+          const change = applyUserPatch(toProfile(row), body);
+          const password =
+            change.password === undefined ? {} : await passwordColumns(row.issuerId, change.password, row);
+          const temporary =
+            change.temporaryPassword === undefined
+              ? undefined
+              : await temporaryPasswordColumns(row.issuerId, change.temporaryPassword);
+          const data = {
+            ...profileColumns(change.profile),
+            ...password,
+            ...(temporary?.columns ?? {}),
+            updatedAt: clock(),
+          };
+          const blocking = row.status !== "blocked" && change.profile.status === "blocked";
+          try {
+            return await runInTransaction(db, async () => {
+              if (!(await repo.updateAtVersion(row.id, row.version, data))) return undefined;
+              // A blocked user's sessions and refresh tokens stop working now, not at their expiry.
+              if (blocking) await artifacts.revokeUser(row.issuerId, row.id);
+              return versioned(await loadUser(row.issuerId, row.id), temporary?.generated);
+            });
+          } catch (error) {
+            mapUniqueViolation(error, change);
+          }
+        },
+      });
+    },
+
+    /** Permanent (204): sessions, grants, tokens, factors and identities go with the user. */
+    async delete(accountId: string, issuerId: string, id: string, options: WriteOptions = {}): Promise<void> {
+      await writeWithVersion({
+        resource: "user",
+        ifMatch: options.ifMatch,
+        load: () => loadWithIssuer(accountId, issuerId, id),
+        row: (row) => row,
+        attempt: (row) =>
+          runInTransaction(db, async () => {
+            if (!(await repo.deleteAtVersion(row.id, row.version))) return undefined;
+            await artifacts.revokeUser(row.issuerId, row.id);
+            return true;
+          }),
+      });
+    },
+
+    /** Removes one enrolled second factor (a lost phone); 204. The user's ETag changes. */
+    async removeFactor(accountId: string, issuerId: string, userId: string, factorId: string): Promise<void> {
+      const row = await loadWithIssuer(accountId, issuerId, userId);
+      const removed =
+        isId("factor", factorId) &&
+        (await runInTransaction(db, async () => {
+          if (!(await repo.deleteFactor(row.id, factorId))) return false;
+          await repo.touch(row.issuerId, row.id, { updatedAt: clock() });
+          return true;
+        }));
+      if (!removed) {
+        throw new DomainError("resource_missing", `No such factor: '${factorId}'`, { param: "factor_id" });
+      }
+    },
+
+    /** Signs the user out everywhere and revokes every refresh token; 204. */
+    async revokeSessions(accountId: string, issuerId: string, userId: string): Promise<void> {
+      const row = await loadWithIssuer(accountId, issuerId, userId);
+      await runInTransaction(db, () => artifacts.revokeUser(row.issuerId, row.id));
+    },
+
+    // ---- for the OpenID Provider (no account in hand: the issuer comes from its URL) ----
+
+    async findById(issuerId: string, userId: string): Promise<PoolUser | null> {
+      if (!isId("issuer", issuerId) || !isId("user", userId)) return null;
+      const row = await repo.find(issuerId, userId);
+      return row ? toPoolUser(row, clock()) : null;
+    },
+
+    /** Case-insensitive. */
+    async findByEmail(issuerId: string, email: string): Promise<PoolUser | null> {
+      if (!isId("issuer", issuerId)) return null;
+      const row = await repo.findByEmail(issuerId, email);
+      return row ? toPoolUser(row, clock()) : null;
+    },
+
+    /**
+     * The user when `password` is theirs, else null. An unknown email is
+     * verified against a fixed dummy hash so both take about as long. A
+     * blocked user with the right password IS returned: the caller refuses
+     * `status: "blocked"` with its own message (after the password, so the
+     * answer does not tell an attacker which accounts are blocked).
+     */
+    async verifyPassword(issuerId: string, email: string, password: string): Promise<PoolUser | null> {
+      const row = isId("issuer", issuerId) ? await repo.findByEmail(issuerId, email) : null;
+      const stored = row?.passwordHash ?? (await dummy());
+      const ok = await verifyHash(stored, password);
+      return ok && row?.passwordHash ? toPoolUser(row, clock()) : null;
+    },
+
+    /**
+     * The user when `password` is their pending, unexpired temporary password,
+     * else null (same timing rule as verifyPassword). The caller must then make
+     * them choose a real one (`setPassword`), which ends the temporary one.
+     */
+    async verifyTemporaryPassword(issuerId: string, email: string, password: string): Promise<PoolUser | null> {
+      const row = isId("issuer", issuerId) ? await repo.findByEmail(issuerId, email) : null;
+      const pending =
+        row?.temporaryPasswordHash &&
+        row.temporaryPasswordExpiresAt &&
+        row.temporaryPasswordExpiresAt.getTime() > clock().getTime()
+          ? row.temporaryPasswordHash
+          : null;
+      const ok = await verifyHash(pending ?? (await dummy()), password);
+      return ok && row && pending ? toPoolUser(row, clock()) : null;
+    },
+
+    /** The hosted sign-up: the same rules as a create (policy, breached list, email unique per issuer). */
+    async signUp(issuerId: string, input: { email: string; password: string; name?: string }): Promise<PoolUser> {
+      const id = await providerIssuer(issuerId);
+      const change = userChangeForCreate({
+        email: input.email,
+        password: input.password,
+        ...(input.name !== undefined ? { name: input.name } : {}),
+      });
+      const created = await insertUser(id, change);
+      const row = await loadUser(id, created.value.id);
+      return toPoolUser(row, clock());
+    },
+
+    /** A password the user chose at sign-in (after a temporary one, or a reset), under the same policy. */
+    async setPassword(issuerId: string, userId: string, password: string): Promise<void> {
+      const row = await loadUser(issuerId, userId);
+      const columns = await passwordColumns(row.issuerId, password, row);
+      await repo.touch(row.issuerId, row.id, { ...columns, updatedAt: clock() });
+    },
+
+    async markSignedIn(issuerId: string, userId: string, at: Date = clock()): Promise<void> {
+      if (!isId("user", userId)) return;
+      await repo.touch(issuerId, userId, { lastSignInAt: at });
+    },
+
+    async setEmailVerified(issuerId: string, userId: string): Promise<void> {
+      if (!isId("user", userId)) return;
+      await repo.touch(issuerId, userId, { emailVerified: true, updatedAt: clock() });
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;
