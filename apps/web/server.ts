@@ -3,6 +3,7 @@ import { getRequestListener } from "@hono/node-server";
 import next from "next";
 import { createAppServer, exitOnSignals } from "./src/app-server.ts";
 import { createLogger } from "./src/logger.ts";
+import { createOidcServer, OIDC_PREFIX } from "./src/oidc/mount.ts";
 import { createTrpcHandler, TRPC_ENDPOINT } from "./src/trpc-server.ts";
 
 /**
@@ -29,6 +30,8 @@ const trpc = getRequestListener(
   }),
 );
 
+const oidc = await createOidcServer({ env, services, keyring, logger, databaseUrl: database.url });
+
 const app = next({ dev, dir: import.meta.dirname, turbopack: dev });
 await app.prepare();
 const handleNext = app.getRequestHandler();
@@ -38,6 +41,7 @@ const appServer = createAppServer({
   logger,
   services,
   fallback(req, res) {
+    if ((req.url ?? "/").startsWith(OIDC_PREFIX)) return oidc.handle(req, res);
     if ((req.url ?? "/").startsWith(`${TRPC_ENDPOINT}/`)) {
       void trpc(req, res);
       return;
@@ -46,6 +50,7 @@ const appServer = createAppServer({
   },
   async onShutdown() {
     await app.close?.();
+    await oidc.close();
     await database.close();
   },
 });

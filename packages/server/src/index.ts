@@ -16,8 +16,6 @@ export type { IdempotencyScope, IdempotentResult, StoredResponse } from "./idemp
 export type { Versioned, WriteOptions } from "./issuers/service.ts";
 export type {
   ClientDirectory,
-  DirectoryUser,
-  ProviderClient,
   UserDirectory,
 } from "./oidc/directory.ts";
 export { createProviderPool, OIDC_CHANNEL, type PooledProvider, type ProviderPool } from "./oidc/pool.ts";

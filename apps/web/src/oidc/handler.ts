@@ -36,7 +36,8 @@ function sendHtml(res: ServerResponse, status: number, html: string, headers: Re
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",
     "x-frame-options": "DENY",
-    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self' *; frame-ancestors 'none'",
+    "content-security-policy":
+      "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self' *; frame-ancestors 'none'",
     ...headers,
   });
   res.end(html);
@@ -56,7 +57,11 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim() : "";
+  const forwarded = trustProxy
+    ? String(req.headers["x-forwarded-for"] ?? "")
+        .split(",")[0]
+        ?.trim()
+    : "";
   return forwarded || req.socket.remoteAddress || "unknown";
 }
 
@@ -84,7 +89,9 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
         res,
         401,
         { error, error_description: description },
-        { "www-authenticate": `Bearer realm="${pooled.issuerUrl}", error="${error}", error_description="${description}"` },
+        {
+          "www-authenticate": `Bearer realm="${pooled.issuerUrl}", error="${error}", error_description="${description}"`,
+        },
       );
     if (req.method !== "GET" && req.method !== "POST") {
       sendJson(res, 405, { error: "invalid_request", error_description: "use GET or POST" }, { allow: "GET, POST" });
@@ -93,7 +100,9 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
     const header = req.headers.authorization ?? "";
     const match = /^Bearer ([^\s]+)$/i.exec(header);
     if (!match?.[1]) {
-      res.writeHead(401, { "www-authenticate": `Bearer realm="${pooled.issuerUrl}"`, "cache-control": "no-store" }).end();
+      res
+        .writeHead(401, { "www-authenticate": `Bearer realm="${pooled.issuerUrl}"`, "cache-control": "no-store" })
+        .end();
       return;
     }
     const token = await pooled.provider.AccessToken.find(match[1]);
@@ -133,7 +142,8 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
     grant.addOIDCScope(requested.join(" "));
     grant.addResourceScope(pooled.issuerUrl, requested.join(" "));
     const grantId = await grant.save();
-    const result = details.prompt.name === "login" ? { login: { accountId }, consent: { grantId } } : { consent: { grantId } };
+    const result =
+      details.prompt.name === "login" ? { login: { accountId }, consent: { grantId } } : { consent: { grantId } };
     await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
   }
 
@@ -149,7 +159,11 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
     try {
       details = await provider.interactionDetails(req, res);
     } catch {
-      sendHtml(res, 400, errorPage(issuer, "invalid_request", "This sign-in has expired. Go back to the application and start again."));
+      sendHtml(
+        res,
+        400,
+        errorPage(issuer, "invalid_request", "This sign-in has expired. Go back to the application and start again."),
+      );
       return;
     }
     if (details.uid !== uid) {

@@ -1,15 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@authpi/db";
-import {
-  CLAIMS_BY_SCOPE,
-  type ClaimName,
-  type IssuerSettings,
-  refreshTokenTtl,
-  releaseClaims,
-} from "@authpi/domain";
+import { CLAIMS_BY_SCOPE, type ClaimName, type IssuerSettings, refreshTokenTtl, releaseClaims } from "@authpi/domain";
 import Provider, { type AdapterPayload, type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
 import { createArtifactAdapter } from "./adapter.ts";
-import type { ClientDirectory, DirectoryUser, ProviderClient, UserDirectory } from "./directory.ts";
+import type { ClientDirectory, PoolUser, ProviderClient, UserDirectory } from "./directory.ts";
 import type { PrivateJwk } from "./signing-keys.ts";
 
 /** What one provider instance is built from: a snapshot of its issuer, taken when the pool builds it. */
@@ -74,18 +68,18 @@ type ClientExtras = {
 const extras = (client: unknown) => (client ?? {}) as ClientExtras;
 
 /** The claim values of a user, by claim name (OpenID Connect Core §5.1). */
-export function userClaimValues(user: DirectoryUser): Partial<Record<ClaimName, unknown>> {
+export function userClaimValues(user: PoolUser): Partial<Record<ClaimName, unknown>> {
   return {
     sub: user.id,
     name: user.name ?? undefined,
-    given_name: user.given_name ?? undefined,
-    family_name: user.family_name ?? undefined,
+    given_name: user.givenName ?? undefined,
+    family_name: user.familyName ?? undefined,
     picture: user.picture ?? undefined,
-    updated_at: Math.floor(Date.parse(user.updated_at) / 1000),
+    updated_at: Math.floor(user.updatedAt.getTime() / 1000),
     email: user.email ?? undefined,
-    email_verified: user.email === null ? undefined : user.email_verified,
-    phone_number: user.phone_number ?? undefined,
-    phone_verified: user.phone_number === null ? undefined : user.phone_verified,
+    email_verified: user.email === null ? undefined : user.emailVerified,
+    phone_number: user.phoneNumber ?? undefined,
+    phone_verified: user.phoneNumber === null ? undefined : user.phoneVerified,
   };
 }
 
@@ -158,7 +152,7 @@ export function buildProvider(
     async findAccount(_ctx, sub) {
       const user = await deps.users.findById(issuer.id, sub);
       // A blocked user signs in nowhere and its refresh tokens stop working.
-      if (!user || user.status !== "active") return undefined;
+      if (user?.status !== "active") return undefined;
       const values = userClaimValues(user);
       return {
         accountId: user.id,
@@ -166,6 +160,10 @@ export function buildProvider(
       };
     },
     conformIdTokenClaims: true,
+    discovery: {
+      claim_types_supported: ["normal"],
+      userinfo_endpoint: `${issuerUrl}/userinfo`,
+    },
     interactions: {
       url: (_ctx, interaction) => `${oidcBasePath(issuer.id)}/interaction/${interaction.uid}`,
     },
@@ -253,7 +251,8 @@ export function buildProvider(
     expiresWithSession: async () => false,
     renderError: async (ctx, out) => deps.renderError(ctx, out as unknown as Record<string, string>, issuer),
     loadExistingGrant: async (ctx) => {
-      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session?.grantIdFor(ctx.oidc.client?.clientId ?? "");
+      const grantId =
+        ctx.oidc.result?.consent?.grantId || ctx.oidc.session?.grantIdFor(ctx.oidc.client?.clientId ?? "");
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
     },
   };

@@ -52,7 +52,12 @@ async function generate(alg: SigningAlg): Promise<{ kid: string; publicJwk: Json
   return { kid, publicJwk, privateJwk: privateKey.export({ format: "jwk" }) };
 }
 
-export function createSigningKeyService(db: Db, clock: Clock, keyring: () => Keyring, notify: (issuerId: string) => Promise<void>) {
+export function createSigningKeyService(
+  db: Db,
+  clock: Clock,
+  keyring: () => Keyring,
+  notify: (issuerId: string) => Promise<void>,
+) {
   /** Live keys, current first; keys past their retention are left out (and removed by the purge). */
   async function liveKeys(issuerId: string): Promise<SigningKeyRow[]> {
     const rows = await db.oidcSigningKey.findMany({
@@ -83,9 +88,13 @@ export function createSigningKeyService(db: Db, clock: Clock, keyring: () => Key
       : null;
     if (!issuer) throw new DomainError("resource_missing", `No such issuer: '${issuerId}'`, { param: "issuer_id" });
     if (issuer.status === "deleted") {
-      throw new DomainError("issuer_deleted_not_found", `Issuer '${issuerId}' is deleted; its signing keys are unavailable`, {
-        param: "issuer_id",
-      });
+      throw new DomainError(
+        "issuer_deleted_not_found",
+        `Issuer '${issuerId}' is deleted; its signing keys are unavailable`,
+        {
+          param: "issuer_id",
+        },
+      );
     }
     return issuer;
   }
@@ -155,7 +164,9 @@ export function createSigningKeyService(db: Db, clock: Clock, keyring: () => Key
 
     /** Removes keys past their retention; returns how many. */
     async purgeRetired(now = clock()): Promise<number> {
-      const { count } = await db.oidcSigningKey.deleteMany({ where: { status: "previous", retireAfter: { lte: now } } });
+      const { count } = await db.oidcSigningKey.deleteMany({
+        where: { status: "previous", retireAfter: { lte: now } },
+      });
       return count;
     },
   };

@@ -1,0 +1,46 @@
+import {
+  createPasswordSignIn,
+  createProviderPool,
+  type Env,
+  type Keyring,
+  publicUrl,
+  type Services,
+} from "@authpi/server";
+import type { Logger } from "../logger.ts";
+import { createOidcHandler } from "./handler.ts";
+import { providerPages } from "./pages.ts";
+
+export { OIDC_PREFIX } from "./handler.ts";
+
+/** Everything `/oidc/…` needs, built once by the server entry: the provider pool and the handler. */
+export async function createOidcServer(options: {
+  env: Pick<Env, "AUTHPI_PUBLIC_URL" | "PORT" | "AUTHPI_TRUST_PROXY">;
+  services: Services;
+  keyring: Keyring;
+  logger: Logger;
+  /** The database the pool LISTENs on for changes made by other processes. */
+  databaseUrl: string;
+}) {
+  const { env, services, logger } = options;
+  const pool = createProviderPool(services.db, {
+    db: services.db,
+    clients: services.clients,
+    users: services.users,
+    keyring: options.keyring,
+    signingKeys: services.oidc.signingKeys,
+    publicUrl: () => publicUrl(env),
+    databaseUrl: options.databaseUrl,
+    trustProxy: env.AUTHPI_TRUST_PROXY,
+    log: (level, message) => logger[level](message),
+    ...providerPages,
+  });
+  await pool.start();
+  const handle = createOidcHandler({
+    pool,
+    users: services.users,
+    signIn: createPasswordSignIn(services.users, services.clock),
+    logger,
+    trustProxy: env.AUTHPI_TRUST_PROXY,
+  });
+  return { handle, close: () => pool.close() };
+}
