@@ -219,6 +219,26 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
     sendHtml(res, 404, errorPage(issuer, "invalid_request", "No such page."));
   }
 
+  /**
+   * oidc-provider refuses to introspect or revoke structured (JWT) tokens. AuthPI stores a record
+   * of every JWT access token under its `jti` (see the jwt customizer in provider.ts), so a JWT of
+   * this issuer with a valid signature is handed to the provider as that id; one that does not
+   * verify becomes an unknown token (inactive; revocation answers 200 as RFC 7009 asks).
+   */
+  async function acceptJwtAccessTokens(req: IncomingMessage, pooled: PooledProvider): Promise<void> {
+    if (!String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return;
+    const form = await readForm(req);
+    const token = form.get("token") ?? "";
+    if (token.split(".").length === 3) {
+      const payload = await pooled.verifyAccessToken(token);
+      form.set("token", typeof payload?.jti === "string" ? payload.jti : "unknown");
+    }
+    // The provider reads an already-read body from `req.body`.
+    const body = form.toString();
+    (req as IncomingMessage & { body?: string }).body = body;
+    req.headers["content-length"] = String(Buffer.byteLength(body));
+  }
+
   /** Only an active issuer signs users in or issues tokens; discovery and JWKS stay served. */
   function refuseInactive(req: IncomingMessage, res: ServerResponse, pooled: PooledProvider, path: string): boolean {
     if (pooled.issuer.status === "active") return false;
@@ -257,6 +277,9 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
     if (interactionMatch?.[1]) {
       await interaction(req, res, pooled, interactionMatch[1], interactionMatch[2]);
       return;
+    }
+    if (req.method === "POST" && (path === "/token/introspection" || path === "/token/revocation")) {
+      await acceptJwtAccessTokens(req, pooled);
     }
     // oidc-provider mounted under a prefix: it sees the path below the issuer, and
     // `originalUrl` keeps the full one for the URLs it builds.

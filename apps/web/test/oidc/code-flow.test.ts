@@ -1,9 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FormBrowser, type OidcHarness, oidcHarness, PASSWORD } from "./harness.ts";
-
-const REDIRECT = "http://localhost:8080/callback";
+import { FormBrowser, type OidcHarness, oidcHarness, REDIRECT, signIn } from "./harness.ts";
 
 let h: OidcHarness;
 let issuerId: string;
@@ -21,36 +19,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => h.close());
-
-/** The authorization code flow through the hosted page, with plain form posts. */
-export async function signIn(
-  harness: OidcHarness,
-  configuration: oidc.Configuration,
-  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
-) {
-  const browser = options.browser ?? new FormBrowser();
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(configuration, {
-    redirect_uri: REDIRECT,
-    scope: options.scope ?? "openid profile email",
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: "S256",
-    state,
-    nonce,
-  });
-  const page = await browser.follow(url.href, harness.baseUrl);
-  expect(page.status).toBe(200);
-  expect(page.text).toContain('<label for="email">Email</label>');
-  expect(page.text).toContain('<label for="password">Password</label>');
-  const done = await browser.submit(
-    page,
-    { email: options.email ?? "ada@example.com", password: options.password ?? PASSWORD },
-    harness.baseUrl,
-  );
-  return { done, verifier, state, nonce, browser };
-}
 
 describe("authorization code + PKCE with openid-client, over plain HTTP form posts", () => {
   it("publishes discovery per contract §7", async () => {

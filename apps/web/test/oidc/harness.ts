@@ -2,12 +2,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, createPasswordSignIn, createProviderPool, type ProviderPool, type Services } from "@authpi/server";
 import { serviceHarness, type TestAccount, testKeyring } from "@authpi/server/testing";
-import { inject } from "vitest";
+import * as oidc from "openid-client";
+import { expect, inject } from "vitest";
 import { createLogger } from "../../src/logger.ts";
 import { createOidcHandler } from "../../src/oidc/handler.ts";
 import { providerPages } from "../../src/oidc/pages.ts";
 
 export const PASSWORD = "a long enough passphrase 42";
+export const REDIRECT = "http://localhost:8080/callback";
 
 export interface OidcHarness {
   baseUrl: string;
@@ -186,4 +188,34 @@ export class FormBrowser {
     }
     return { ...answer, url: target };
   }
+}
+
+/** The authorization code flow through the hosted page, with plain form posts. */
+export async function signIn(
+  harness: OidcHarness,
+  configuration: oidc.Configuration,
+  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
+) {
+  const browser = options.browser ?? new FormBrowser();
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(configuration, {
+    redirect_uri: REDIRECT,
+    scope: options.scope ?? "openid profile email",
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    nonce,
+  });
+  const page = await browser.follow(url.href, harness.baseUrl);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('<label for="email">Email</label>');
+  expect(page.text).toContain('<label for="password">Password</label>');
+  const done = await browser.submit(
+    page,
+    { email: options.email ?? "ada@example.com", password: options.password ?? PASSWORD },
+    harness.baseUrl,
+  );
+  return { done, verifier, state, nonce, browser };
 }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Db } from "@authpi/db";
 import { IssuerSettings } from "@authpi/domain";
+import { createLocalJWKSet, type JWTPayload, jwtVerify } from "jose";
 import type Provider from "oidc-provider";
 import pg from "pg";
 import type { Keyring } from "../secrets/keyring.ts";
@@ -14,6 +15,8 @@ export interface PooledProvider {
   provider: Provider;
   issuer: IssuerSnapshot;
   issuerUrl: string;
+  /** The payload of a JWT access token this issuer signed (signature, issuer and typ checked), else null. */
+  verifyAccessToken(jwt: string): Promise<JWTPayload | null>;
 }
 
 export interface ProviderPoolOptions extends ProviderDeps {
@@ -83,7 +86,18 @@ export function createProviderPool(db: Db, options: ProviderPoolOptions) {
     const issuerUrl = issuerUrlFor(options.publicUrl(), issuer.id);
     const jwks = await options.signingKeys.providerJwks(issuer.id);
     const provider = buildProvider(issuer, issuerUrl, jwks, cookieKeys(options.keyring, issuer.id), options);
-    return { provider, issuer, issuerUrl };
+    const publicKeys = createLocalJWKSet({
+      keys: jwks.map(({ kty, n, e, crv, x, y, kid, alg }) => ({ kty, n, e, crv, x, y, kid, alg, use: "sig" })),
+    });
+    async function verifyAccessToken(jwt: string): Promise<JWTPayload | null> {
+      try {
+        const { payload } = await jwtVerify(jwt, publicKeys, { issuer: issuerUrl, typ: "at+jwt", clockTolerance: 15 });
+        return payload;
+      } catch {
+        return null;
+      }
+    }
+    return { provider, issuer, issuerUrl, verifyAccessToken };
   }
 
   function evict(issuerId: string): void {

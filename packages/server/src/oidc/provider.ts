@@ -181,7 +181,8 @@ export function buildProvider(
       // The provider's own userinfo accepts only audience-less (opaque) tokens; AuthPI's access
       // tokens are JWTs for the issuer's audience, so the handler serves /userinfo itself.
       userinfo: { enabled: false },
-      revocation: { enabled: true },
+      // A client revokes only what was issued to it (RFC 7009 §2.1).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       introspection: {
         enabled: true,
         // RFC 7662 for confidential clients (resource servers) only.
@@ -268,6 +269,16 @@ export function buildProvider(
   ) {
     return deps.clients.verifySecret(issuer.id, this.clientId, presented);
   };
+
+  // RFC 6749 §5.2 names a grant type the client may not use `unauthorized_client`; oidc-provider
+  // answers `invalid_request`.
+  provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.body as { error?: string; error_description?: string } | undefined;
+    if (ctx.path === "/token" && body?.error_description === "requested grant type is not allowed for this client") {
+      body.error = "unauthorized_client";
+    }
+  });
 
   return provider;
 }
