@@ -270,6 +270,20 @@ export function buildProvider(
     return deps.clients.verifySecret(issuer.id, this.clientId, presented);
   };
 
+  // Without rotation the same refresh token is used again and again: each use restarts its idle
+  // timeout (never past the end of the chain), so only a token left unused that long expires.
+  provider.use(async (ctx, next) => {
+    await next();
+    const used = ctx.oidc?.entities?.RefreshToken;
+    if (ctx.path !== "/token" || ctx.status !== 200 || session.refresh_token_rotation || !used) return;
+    const now = Math.floor(Date.now() / 1000);
+    const ttl = refreshTokenTtl(session, used.iiat ?? now, now);
+    if (ttl > 0) {
+      used.exp = now + ttl;
+      await used.save();
+    }
+  });
+
   // RFC 6749 §5.2 names a grant type the client may not use `unauthorized_client`; oidc-provider
   // answers `invalid_request`.
   provider.use(async (ctx, next) => {
