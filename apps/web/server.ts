@@ -1,4 +1,4 @@
-import { createServices, loadEnv, loadKeyring, openDatabase } from "@authpi/server";
+import { createServices, loadEnv, loadKeyring, openDatabase, publicUrl } from "@authpi/server";
 import { getRequestListener } from "@hono/node-server";
 import next from "next";
 import { createAppServer, exitOnSignals } from "./src/app-server.ts";
@@ -20,7 +20,11 @@ const keyring = await loadKeyring(env, { log: (line) => logger.info(line) }).cat
   process.exit(1);
 });
 const database = await openDatabase(env, { log: (line) => logger.info(line) });
-const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS, keyring });
+const services = createServices(database.db, {
+  deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS,
+  keyring,
+  publicUrl: publicUrl(env),
+});
 const trpc = getRequestListener(
   createTrpcHandler({
     services,

@@ -1,4 +1,4 @@
-import { createServices, loadEnv, loadKeyring, openDatabase } from "@authpi/server";
+import { createServices, loadEnv, loadKeyring, openDatabase, publicUrl } from "@authpi/server";
 import { createAppServer, exitOnSignals } from "./app-server.ts";
 import { createLogger } from "./logger.ts";
 import { createOidcServer, OIDC_PREFIX } from "./oidc/mount.ts";
@@ -12,7 +12,11 @@ const env = loadEnv();
 const logger = createLogger({ level: env.LOG_LEVEL });
 const keyring = await loadKeyring(env, { log: (line) => logger.info(line) });
 const database = await openDatabase(env, { log: (line) => logger.info(line) });
-const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS, keyring });
+const services = createServices(database.db, {
+  deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS,
+  keyring,
+  publicUrl: publicUrl(env),
+});
 const oidc = await createOidcServer({ env, services, keyring, logger, databaseUrl: database.url });
 const app = createAppServer({
   env,

@@ -22,6 +22,8 @@ export interface ServiceOptions {
   /** Encrypts auth method secrets (`loadKeyring(env)`); without one, writing or reading a secret fails. */
   keyring?: Keyring;
   adminAuth?: AdminAuthOptions;
+  /** `AUTHPI_PUBLIC_URL` (`publicUrl(env)`): issuer URLs start with it. Default `http://localhost:3000`. */
+  publicUrl?: string;
   /** The OpenID Provider's sessions, grants and tokens, revoked with a user or a client. */
   providerArtifacts?: ProviderArtifacts;
 }
@@ -39,7 +41,10 @@ export function createServices(database: Db, options: ServiceOptions = {}) {
     apiKeys,
     accounts: createAccountService(db, clock, apiKeys),
     adminAuth: createAdminAuthService(db, clock, options.adminAuth),
-    issuers: createIssuerService(db, clock, { deleteGraceDays: options.deleteGraceDays ?? 30 }),
+    issuers: createIssuerService(db, clock, {
+      deleteGraceDays: options.deleteGraceDays ?? 30,
+      publicUrl: options.publicUrl ?? "http://localhost:3000",
+    }),
     idempotency: createIdempotencyService(db, clock),
     health: createHealthService(db),
     authMethods: createAuthMethodService(db, clock, () => options.keyring ?? missingKeyring()),

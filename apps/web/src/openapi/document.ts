@@ -184,6 +184,7 @@ const issuerExample = Issuer.parse({
   updated_at: EXAMPLE_TIME,
   deleted_at: null,
   purge_after: null,
+  issuer_url: `http://localhost:3000/oidc/${EXAMPLE_ISSUER}`,
 });
 
 const EXAMPLE_METHOD = "am_01JDQ3S6A1B2C3D4E5F6G7H8J9";

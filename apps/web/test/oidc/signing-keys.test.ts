@@ -60,7 +60,9 @@ describe("signing keys per issuer", () => {
     expect(retireAfter - Date.parse(previous?.rotated_at ?? "")).toBe(PREVIOUS_KEY_RETENTION_SECONDS * 1000);
 
     // Every process drops its provider (NOTIFY): the JWKS soon publishes both keys.
-    await expect.poll(async () => (await jwks()).keys.map((key) => key.kid).sort()).toEqual([oldKid, current?.id].sort());
+    await expect
+      .poll(async () => (await jwks()).keys.map((key) => key.kid).sort())
+      .toEqual([oldKid, current?.id].sort());
     const keySet = createLocalJWKSet(await jwks());
     await expect(jwtVerify(before.access_token, keySet)).resolves.toBeTruthy();
     await expect(jwtVerify(before.id_token ?? "", keySet)).resolves.toBeTruthy();

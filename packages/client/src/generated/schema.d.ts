@@ -933,6 +933,8 @@ export interface components {
             deleted_at: string | null;
             /** @description When a deleted issuer is purged for good. */
             purge_after: string | null;
+            /** @description Read-only. The issuer's OpenID Provider, `{AUTHPI_PUBLIC_URL}/oidc/{id}`: its `iss`, and the base of its discovery document. */
+            issuer_url: string;
         };
         /** @description The body of every error response. */
         ApiError: {
@@ -946,7 +948,7 @@ export interface components {
                  * @description A stable, machine-readable code from the error table.
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "invalid_cursor" | "immutable_field" | "invalid_header" | "body_too_large" | "unsupported_media_type" | "use_delete_endpoint" | "idempotency_key_reused" | "method_not_allowed" | "missing_api_key" | "invalid_api_key" | "unauthenticated" | "invalid_credentials" | "account_mismatch" | "resource_missing" | "route_not_found" | "issuer_deleted" | "auth_method_exists" | "name_taken" | "limit_reached" | "idempotency_request_in_progress" | "precondition_failed" | "rate_limited" | "too_many_attempts" | "database_unavailable" | "internal_error";
+                code: "validation_failed" | "invalid_json" | "invalid_cursor" | "immutable_field" | "invalid_header" | "weak_password" | "auth_method_disabled" | "public_client" | "body_too_large" | "unsupported_media_type" | "use_delete_endpoint" | "idempotency_key_reused" | "method_not_allowed" | "missing_api_key" | "invalid_api_key" | "unauthenticated" | "invalid_credentials" | "account_mismatch" | "resource_missing" | "route_not_found" | "issuer_deleted" | "auth_method_exists" | "name_taken" | "limit_reached" | "email_taken" | "phone_taken" | "idempotency_request_in_progress" | "precondition_failed" | "rate_limited" | "too_many_attempts" | "database_unavailable" | "internal_error";
                 /** @description A human-readable explanation; never contains a secret. */
                 message: string;
                 /** @description The field the error is about, when there is one. */
@@ -1683,7 +1685,8 @@ export interface operations {
                      *           "created_at": "2026-11-27T22:40:00.000Z",
                      *           "updated_at": "2026-11-27T22:40:00.000Z",
                      *           "deleted_at": null,
-                     *           "purge_after": null
+                     *           "purge_after": null,
+                     *           "issuer_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
                      *         }
                      *       ],
                      *       "has_more": false,
@@ -1875,7 +1878,8 @@ export interface operations {
                      *       "created_at": "2026-11-27T22:40:00.000Z",
                      *       "updated_at": "2026-11-27T22:40:00.000Z",
                      *       "deleted_at": null,
-                     *       "purge_after": null
+                     *       "purge_after": null,
+                     *       "issuer_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
                      *     }
                      */
                     "application/json": components["schemas"]["Issuer"];
@@ -2109,7 +2113,8 @@ export interface operations {
                      *       "created_at": "2026-11-27T22:40:00.000Z",
                      *       "updated_at": "2026-11-27T22:40:00.000Z",
                      *       "deleted_at": null,
-                     *       "purge_after": null
+                     *       "purge_after": null,
+                     *       "issuer_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
                      *     }
                      */
                     "application/json": components["schemas"]["Issuer"];
@@ -2528,7 +2533,8 @@ export interface operations {
                      *       "created_at": "2026-11-27T22:40:00.000Z",
                      *       "updated_at": "2026-11-27T22:40:00.000Z",
                      *       "deleted_at": null,
-                     *       "purge_after": null
+                     *       "purge_after": null,
+                     *       "issuer_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
                      *     }
                      */
                     "application/json": components["schemas"]["Issuer"];

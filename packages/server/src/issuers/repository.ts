@@ -4,7 +4,7 @@ import { type Issuer, type IssuerConfig, Issuer as IssuerSchema, type IssuerStat
 export type { IssuerRow };
 
 /** The response allowlist: a row becomes an API object only through the schema. */
-export function toIssuer(row: IssuerRow): Issuer {
+export function toIssuer(row: IssuerRow, publicUrl: string): Issuer {
   return IssuerSchema.parse({
     object: "issuer",
     id: row.id,
@@ -20,6 +20,7 @@ export function toIssuer(row: IssuerRow): Issuer {
     updated_at: toTimestamp(row.updatedAt),
     deleted_at: row.deletedAt ? toTimestamp(row.deletedAt) : null,
     purge_after: row.purgeAfter ? toTimestamp(row.purgeAfter) : null,
+    issuer_url: `${publicUrl}/oidc/${row.id}`,
   });
 }
 

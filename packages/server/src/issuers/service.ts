@@ -27,16 +27,17 @@ export interface WriteOptions {
   ifMatch?: string | undefined;
 }
 
-function versioned(row: IssuerRow): Versioned<Issuer> {
-  return { value: toIssuer(row), etag: etagFor(row.id, row.version) };
+function versionedWith(row: IssuerRow, publicUrl: string): Versioned<Issuer> {
+  return { value: toIssuer(row, publicUrl), etag: etagFor(row.id, row.version) };
 }
 
 function notFound(id: string): DomainError {
   return new DomainError("resource_missing", `No such issuer: '${id}'`, { param: "issuer_id" });
 }
 
-export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceDays: number }) {
+export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceDays: number; publicUrl: string }) {
   const repo = createIssuerRepository(db);
+  const versioned = (row: IssuerRow) => versionedWith(row, config.publicUrl);
 
   async function load(accountId: string, id: string): Promise<IssuerRow> {
     const row = isId("issuer", id) ? await repo.find(accountId, id) : null;
@@ -59,7 +60,7 @@ export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceD
       const page = hasMore ? rows.slice(0, query.limit) : rows;
       return {
         object: "list",
-        data: page.map(toIssuer),
+        data: page.map((row) => toIssuer(row, config.publicUrl)),
         has_more: hasMore,
         next_cursor: hasMore ? (page.at(-1)?.id ?? null) : null,
       };
@@ -90,7 +91,7 @@ export function createIssuerService(db: Db, clock: Clock, config: { deleteGraceD
         load: () => load(accountId, id),
         row: (row) => row,
         attempt: async (row) => {
-          const current = toIssuer(row);
+          const current = toIssuer(row, config.publicUrl);
           const next = applyIssuerPatch(current, patch);
           const restoring = current.status === "deleted";
           const updatedAt = clock();
