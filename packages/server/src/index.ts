@@ -18,6 +18,8 @@ export type {
   ClientDirectory,
   UserDirectory,
 } from "./oidc/directory.ts";
+export { createMailer, type Mail, type Mailer } from "./mail/mailer.ts";
+export { createEmailVerification, EMAIL_VERIFICATION, type EmailVerification } from "./oidc/email-verification.ts";
 export { createProviderPool, OIDC_CHANNEL, type PooledProvider, type ProviderPool } from "./oidc/pool.ts";
 export { type IssuerSnapshot, issuerUrlFor, oidcBasePath, userClaimValues } from "./oidc/provider.ts";
 export { createPasswordSignIn, type PasswordSignIn, SIGN_IN_LIMITS } from "./oidc/sign-in.ts";

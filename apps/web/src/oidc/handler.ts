@@ -1,6 +1,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isId, releaseClaims } from "@authpi/domain";
 import {
+  DomainError,
+  isId,
+  type PoolUser,
+  releaseClaims,
+  signupOffered,
+  signupRefusal,
+  verificationRequired,
+} from "@authpi/domain";
+import {
+  type EmailVerification,
   type PasswordSignIn,
   type PooledProvider,
   type ProviderPool,
@@ -9,7 +18,7 @@ import {
 } from "@authpi/server";
 import type Provider from "oidc-provider";
 import type { Logger } from "../logger.ts";
-import { errorPage, signInPage } from "./pages.ts";
+import { errorPage, signInPage, signUpPage, verifyEmailPage } from "./pages.ts";
 
 export const OIDC_PREFIX = "/oidc/";
 
@@ -17,6 +26,7 @@ export interface OidcHandlerOptions {
   pool: ProviderPool;
   users: UserDirectory;
   signIn: PasswordSignIn;
+  verification: EmailVerification;
   logger: Logger;
   /** Trust X-Forwarded-For for the client IP (sign-in limits). */
   trustProxy: boolean;
@@ -178,17 +188,76 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
       return;
     }
 
+    const displayName = issuer.settings.branding.display_name ?? issuer.name;
+    const signUpAllowed = signupOffered(issuer.settings.signup) && issuer.password?.enabledSignup === true;
+    const signInPageFor = (extra: { email?: string; error?: string }) =>
+      signInPage({
+        issuer,
+        action: `${base}/login`,
+        csrf,
+        signUpUrl: signUpAllowed ? `${base}/signup` : undefined,
+        ...extra,
+      });
+    const redirect = (to: string) => {
+      res.writeHead(303, { location: to, "cache-control": "no-store" }).end();
+    };
+
+    /** After the first factor: the email verification step when the issuer requires it, then tokens. */
+    async function afterFirstFactor(user: PoolUser): Promise<void> {
+      if (
+        user.email &&
+        verificationRequired(issuer.settings.signup, { email: user.email, email_verified: user.emailVerified })
+      ) {
+        await options.verification.start(issuer.id, uid, { userId: user.id, email: user.email }, displayName);
+        redirect(`${base}/verify`);
+        return;
+      }
+      await finishLogin(req, res, pooled, user.id);
+    }
+
     if (req.method === "GET" && step === undefined) {
-      sendHtml(res, 200, signInPage({ issuer, action: `${base}/login`, csrf }));
+      sendHtml(res, 200, signInPageFor({}));
+      return;
+    }
+    if (req.method === "GET" && step === "signup") {
+      if (!signUpAllowed) {
+        sendHtml(res, 404, errorPage(issuer, "access_denied", "Sign-up is not available here."));
+        return;
+      }
+      sendHtml(res, 200, signUpPage({ issuer, action: `${base}/signup`, csrf, signInUrl: base }));
+      return;
+    }
+    if (req.method === "GET" && step === "verify") {
+      const pending = await options.verification.pending(issuer.id, uid);
+      if (!pending) {
+        redirect(base);
+        return;
+      }
+      sendHtml(
+        res,
+        200,
+        verifyEmailPage({
+          issuer,
+          action: `${base}/verify`,
+          resendAction: `${base}/resend`,
+          csrf,
+          email: pending.email,
+        }),
+      );
+      return;
+    }
+    if (req.method !== "POST" || !["login", "signup", "verify", "resend"].includes(step ?? "")) {
+      sendHtml(res, 404, errorPage(issuer, "invalid_request", "No such page."));
       return;
     }
 
-    if (req.method === "POST" && step === "login") {
-      const form = await readForm(req);
-      if (!pool.csrfValid(issuer.id, uid, form.get("csrf"))) {
-        sendHtml(res, 403, errorPage(issuer, "invalid_request", "The form expired. Reload the page and try again."));
-        return;
-      }
+    const form = await readForm(req);
+    if (!pool.csrfValid(issuer.id, uid, form.get("csrf"))) {
+      sendHtml(res, 403, errorPage(issuer, "invalid_request", "The form expired. Reload the page and try again."));
+      return;
+    }
+
+    if (step === "login") {
       const email = form.get("email") ?? "";
       const outcome = await options.signIn.signIn(issuer, {
         email,
@@ -197,26 +266,101 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
       });
       if (!outcome.ok) {
         if (outcome.reason === "too_many_attempts") {
-          sendHtml(
-            res,
-            429,
-            signInPage({ issuer, action: `${base}/login`, csrf, email, error: "Too many attempts. Try again later." }),
-            { "retry-after": String(outcome.retryAfterSeconds) },
-          );
+          sendHtml(res, 429, signInPageFor({ email, error: "Too many attempts. Try again later." }), {
+            "retry-after": String(outcome.retryAfterSeconds),
+          });
           return;
         }
         const error =
           outcome.reason === "method_unavailable"
             ? "Password sign-in is not available here."
             : "Wrong email or password.";
-        sendHtml(res, 401, signInPage({ issuer, action: `${base}/login`, csrf, email, error }));
+        sendHtml(res, 401, signInPageFor({ email, error }));
         return;
       }
-      await finishLogin(req, res, pooled, outcome.user.id);
+      await afterFirstFactor(outcome.user);
       return;
     }
 
-    sendHtml(res, 404, errorPage(issuer, "invalid_request", "No such page."));
+    if (step === "signup") {
+      if (!signUpAllowed) {
+        sendHtml(res, 403, errorPage(issuer, "access_denied", "Sign-up is not available here."));
+        return;
+      }
+      const email = (form.get("email") ?? "").trim();
+      const name = (form.get("name") ?? "").trim();
+      const again = (error: string, status = 400) =>
+        sendHtml(
+          res,
+          status,
+          signUpPage({ issuer, action: `${base}/signup`, csrf, signInUrl: base, email, name, error }),
+        );
+      const refusal = signupRefusal(issuer.settings.signup, email);
+      if (refusal === "email_domain_not_allowed") {
+        again("Sign-up is limited to some email domains; this one is not among them.", 403);
+        return;
+      }
+      if (refusal) {
+        again("Sign-up is not available here.", 403);
+        return;
+      }
+      // An email that already has an account reads like a new one ("check your email"); its owner
+      // gets a notice instead of a code, so the page tells nobody which emails exist.
+      if (await options.users.findByEmail(issuer.id, email)) {
+        await options.verification.start(issuer.id, uid, { userId: null, email }, displayName);
+        redirect(`${base}/verify`);
+        return;
+      }
+      let user: PoolUser;
+      try {
+        user = await options.users.signUp(issuer.id, {
+          email,
+          password: form.get("password") ?? "",
+          ...(name ? { name } : {}),
+        });
+      } catch (error) {
+        if (error instanceof DomainError) {
+          again(error.code === "email_taken" ? "Check your email." : error.message);
+          return;
+        }
+        throw error;
+      }
+      await afterFirstFactor(user);
+      return;
+    }
+
+    if (step === "resend") {
+      await options.verification.resend(issuer.id, uid, displayName);
+      redirect(`${base}/verify`);
+      return;
+    }
+
+    // step === "verify"
+    const pending = await options.verification.pending(issuer.id, uid);
+    const outcome = await options.verification.check(issuer.id, uid, form.get("code") ?? "");
+    if (!outcome.ok) {
+      const page = (error: string) =>
+        verifyEmailPage({
+          issuer,
+          action: `${base}/verify`,
+          resendAction: `${base}/resend`,
+          csrf,
+          email: pending?.email ?? "",
+          error,
+        });
+      if (outcome.reason === "expired") {
+        redirect(base);
+        return;
+      }
+      if (outcome.reason === "too_many_attempts") {
+        sendHtml(res, 429, page("Too many wrong codes. Send a new code."), { "retry-after": "60" });
+        return;
+      }
+      sendHtml(res, 400, page("That code is wrong or has expired."));
+      return;
+    }
+    await options.users.setEmailVerified(issuer.id, outcome.userId);
+    await finishLogin(req, res, pooled, outcome.userId);
   }
 
   /**

@@ -1,4 +1,7 @@
+import path from "node:path";
 import {
+  createEmailVerification,
+  createMailer,
   createPasswordSignIn,
   createProviderPool,
   type Env,
@@ -14,7 +17,7 @@ export { OIDC_PREFIX } from "./handler.ts";
 
 /** Everything `/oidc/…` needs, built once by the server entry: the provider pool and the handler. */
 export async function createOidcServer(options: {
-  env: Pick<Env, "AUTHPI_PUBLIC_URL" | "PORT" | "AUTHPI_TRUST_PROXY">;
+  env: Pick<Env, "AUTHPI_PUBLIC_URL" | "PORT" | "AUTHPI_TRUST_PROXY" | "SMTP_URL" | "SMTP_FROM" | "AUTHPI_DATA_DIR">;
   services: Services;
   keyring: Keyring;
   logger: Logger;
@@ -35,12 +38,25 @@ export async function createOidcServer(options: {
     ...providerPages,
   });
   await pool.start();
+  const mailer = createMailer({
+    smtpUrl: env.SMTP_URL,
+    from: env.SMTP_FROM,
+    outboxDir: path.join(env.AUTHPI_DATA_DIR, "outbox"),
+    log: (message, fields) => logger.info(fields ?? {}, message),
+  });
   const handle = createOidcHandler({
     pool,
     users: services.users,
     signIn: createPasswordSignIn(services.users, services.clock),
+    verification: createEmailVerification(services.db, mailer),
     logger,
     trustProxy: env.AUTHPI_TRUST_PROXY,
   });
-  return { handle, close: () => pool.close() };
+  return {
+    handle,
+    async close() {
+      mailer.close();
+      await pool.close();
+    },
+  };
 }

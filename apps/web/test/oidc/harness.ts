@@ -1,6 +1,17 @@
+import { mkdtemp } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Clock, createPasswordSignIn, createProviderPool, type ProviderPool, type Services } from "@authpi/server";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  type Clock,
+  createEmailVerification,
+  createMailer,
+  createPasswordSignIn,
+  createProviderPool,
+  type ProviderPool,
+  type Services,
+} from "@authpi/server";
 import { serviceHarness, type TestAccount, testKeyring } from "@authpi/server/testing";
 import * as oidc from "openid-client";
 import { expect, inject } from "vitest";
@@ -29,13 +40,14 @@ export interface OidcHarness {
  * The `/oidc` handler on a real HTTP server (port 0) over the run's real database, with the real
  * clients and users services and a fresh account.
  */
-export async function oidcHarness(options: { clock?: Clock; server?: "own" } = {}): Promise<OidcHarness> {
+export async function oidcHarness(options: { clock?: Clock; smtpUrl?: string } = {}): Promise<OidcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
   const account = await harness.newAccount();
   const logLines: string[] = [];
   const logger = createLogger({ level: "debug", destination: { write: (line) => logLines.push(line.trimEnd()) } });
   const { services } = harness;
   let baseUrl = "";
+  const outbox = await mkdtemp(path.join(tmpdir(), "authpi-outbox-"));
   const pool = createProviderPool(services.db, {
     db: services.db,
     clients: services.clients,
@@ -53,6 +65,10 @@ export async function oidcHarness(options: { clock?: Clock; server?: "own" } = {
       pool,
       users: services.users,
       signIn: createPasswordSignIn(services.users, services.clock),
+      verification: createEmailVerification(
+        services.db,
+        createMailer({ smtpUrl: options.smtpUrl, from: "AuthPI <no-reply@authpi.test>", outboxDir: outbox }),
+      ),
       logger,
       trustProxy: false,
     }),
