@@ -4,6 +4,7 @@ import {
   createMailer,
   createPasswordSignIn,
   createProviderPool,
+  createSignInAttempts,
   type Env,
   type Keyring,
   publicUrl,
@@ -17,7 +18,17 @@ export { OIDC_PREFIX } from "./handler.ts";
 
 /** Everything `/oidc/…` needs, built once by the server entry: the provider pool and the handler. */
 export async function createOidcServer(options: {
-  env: Pick<Env, "AUTHPI_PUBLIC_URL" | "PORT" | "AUTHPI_TRUST_PROXY" | "SMTP_URL" | "SMTP_FROM" | "AUTHPI_DATA_DIR">;
+  env: Pick<
+    Env,
+    | "AUTHPI_PUBLIC_URL"
+    | "PORT"
+    | "AUTHPI_TRUST_PROXY"
+    | "SMTP_URL"
+    | "SMTP_FROM"
+    | "AUTHPI_DATA_DIR"
+    | "REDIS_URL"
+    | "AUTHPI_RATE_LIMIT_PREFIX"
+  >;
   services: Services;
   keyring: Keyring;
   logger: Logger;
@@ -44,10 +55,11 @@ export async function createOidcServer(options: {
     outboxDir: path.join(env.AUTHPI_DATA_DIR, "outbox"),
     log: (message, fields) => logger.info(fields ?? {}, message),
   });
+  const attempts = createSignInAttempts({ redisUrl: env.REDIS_URL, keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX });
   const handle = createOidcHandler({
     pool,
     users: services.users,
-    signIn: createPasswordSignIn(services.users, services.clock),
+    signIn: createPasswordSignIn(services.users, attempts, services.clock),
     verification: createEmailVerification(services.db, mailer),
     logger,
     trustProxy: env.AUTHPI_TRUST_PROXY,
@@ -56,6 +68,7 @@ export async function createOidcServer(options: {
     handle,
     async close() {
       mailer.close();
+      await attempts.close();
       await pool.close();
     },
   };

@@ -9,6 +9,7 @@ import {
   createMailer,
   createPasswordSignIn,
   createProviderPool,
+  createSignInAttempts,
   type ProviderPool,
   type Services,
 } from "@authpi/server";
@@ -40,13 +41,19 @@ export interface OidcHarness {
  * The `/oidc` handler on a real HTTP server (port 0) over the run's real database, with the real
  * clients and users services and a fresh account.
  */
-export async function oidcHarness(options: { clock?: Clock; smtpUrl?: string } = {}): Promise<OidcHarness> {
+export async function oidcHarness(
+  options: { clock?: Clock; smtpUrl?: string; redisUrl?: string; attemptsPrefix?: string; trustProxy?: boolean } = {},
+): Promise<OidcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
   const account = await harness.newAccount();
   const logLines: string[] = [];
   const logger = createLogger({ level: "debug", destination: { write: (line) => logLines.push(line.trimEnd()) } });
   const { services } = harness;
   let baseUrl = "";
+  const attempts = createSignInAttempts({
+    redisUrl: options.redisUrl,
+    keyPrefix: options.attemptsPrefix ?? `authpi:test:${process.pid}:${Date.now()}:${Math.random()}`,
+  });
   const outbox = await mkdtemp(path.join(tmpdir(), "authpi-outbox-"));
   const pool = createProviderPool(services.db, {
     db: services.db,
@@ -56,7 +63,7 @@ export async function oidcHarness(options: { clock?: Clock; smtpUrl?: string } =
     signingKeys: services.oidc.signingKeys,
     publicUrl: () => baseUrl,
     databaseUrl: inject("databaseUrl"),
-    trustProxy: false,
+    trustProxy: options.trustProxy ?? false,
     ...providerPages,
   });
   await pool.start();
@@ -64,13 +71,13 @@ export async function oidcHarness(options: { clock?: Clock; smtpUrl?: string } =
     createOidcHandler({
       pool,
       users: services.users,
-      signIn: createPasswordSignIn(services.users, services.clock),
+      signIn: createPasswordSignIn(services.users, attempts, services.clock),
       verification: createEmailVerification(
         services.db,
         createMailer({ smtpUrl: options.smtpUrl, from: "AuthPI <no-reply@authpi.test>", outboxDir: outbox }),
       ),
       logger,
-      trustProxy: false,
+      trustProxy: options.trustProxy ?? false,
     }),
   );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -121,6 +128,7 @@ export async function oidcHarness(options: { clock?: Clock; smtpUrl?: string } =
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await pool.close();
+      await attempts.close();
       await harness.close();
     },
   };
