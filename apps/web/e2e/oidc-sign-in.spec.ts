@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { createDb } from "@authpi/db";
-import { createServices } from "@authpi/server";
+import { createKeyring, createServices } from "@authpi/server";
 import { expect, test } from "@playwright/test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
@@ -17,7 +18,9 @@ test("an application signs a user in through the hosted page, by keyboard", asyn
   const { baseURL, databaseUrl, operatorA } = e2eState();
   const db = createDb(databaseUrl);
   // The server's public URL is its default, http://localhost:{PORT}.
-  const services = createServices(db, { publicUrl: `http://localhost:${new URL(baseURL).port}` });
+  // A password method has no secret to encrypt; the keyring is only required by the service.
+  const keyring = createKeyring([{ id: "e2e", key: randomBytes(32) }]);
+  const services = createServices(db, { publicUrl: `http://localhost:${new URL(baseURL).port}`, keyring });
   const { value: issuer } = await services.issuers.create(operatorA.account_id, {
     name: "Shop",
     settings: { branding: { display_name: "Shop Accounts", primary_color: "#0a7d34" } },
