@@ -22,7 +22,8 @@ export { createMailer, type Mail, type Mailer } from "./mail/mailer.ts";
 export { createEmailVerification, EMAIL_VERIFICATION, type EmailVerification } from "./oidc/email-verification.ts";
 export { createProviderPool, OIDC_CHANNEL, type PooledProvider, type ProviderPool } from "./oidc/pool.ts";
 export { type IssuerSnapshot, issuerUrlFor, oidcBasePath, userClaimValues } from "./oidc/provider.ts";
-export { createPasswordSignIn, type PasswordSignIn, SIGN_IN_LIMITS } from "./oidc/sign-in.ts";
+export { createSignInAttempts, SIGN_IN_LIMITS, type SignInAttempts } from "./oidc/attempts.ts";
+export { createPasswordSignIn, type PasswordSignIn } from "./oidc/sign-in.ts";
 export { PREVIOUS_KEY_RETENTION_SECONDS, type SigningKeyView } from "./oidc/signing-keys.ts";
 export {
   createRateLimiter,
