@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createRateLimiter, type Env, type Services } from "@authpi/server";
+import { createPipeline, errorBody } from "@authpi/api";
+import { DomainError, newId } from "@authpi/domain";
+import { createRateLimiter, type Env, type RateLimiter, type Services } from "@authpi/server";
 import { getRequestListener } from "@hono/node-server";
 import { createHealthHandler, isHealthPath } from "./health.ts";
 import type { Logger } from "./logger.ts";
 import { createRestHandler } from "./rest/handler.ts";
+import { createTrpcHandler, TRPC_ENDPOINT } from "./trpc-server.ts";
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -17,10 +20,14 @@ export interface AppServerOptions {
     | "REDIS_URL"
     | "AUTHPI_PURGE_INTERVAL_SECONDS"
     | "AUTHPI_SHUTDOWN_TIMEOUT_SECONDS"
+    | "NODE_ENV"
+    | "AUTHPI_TRUST_PROXY"
   >;
   logger: Logger;
   services: Services;
-  /** Everything that is not `/v1`, `/healthz` or `/readyz` (tRPC, Next.js); 404 when omitted. */
+  /** The app's limiter (createApp); one is built from `env` when omitted. */
+  rateLimiter?: RateLimiter;
+  /** Everything that is not `/v1`, `/api/trpc`, `/healthz` or `/readyz` (Next.js); 404 when omitted. */
   fallback?: NodeHandler;
   /** Runs once the HTTP server has drained (close Next.js, then the database). */
   onShutdown?: () => Promise<void>;
@@ -35,29 +42,52 @@ export interface AppServer {
 
 /**
  * The HTTP server every entry uses (server.ts with Next.js, serve-api.ts
- * without): `/v1` → the REST handler, `/healthz` and `/readyz` → health,
- * the rest → `fallback`; plus the periodic purge and graceful shutdown.
+ * without): `/v1` → the REST door, `/api/trpc` → the tRPC door (both through
+ * one pipeline: one rate-limit budget per API key across doors, one access
+ * log), `/healthz` and `/readyz` → health, the rest → `fallback`; plus the
+ * periodic purge and graceful shutdown.
  */
 export function createAppServer(options: AppServerOptions): AppServer {
   const { env, logger, services } = options;
-  const rateLimiter = createRateLimiter({
-    perSecond: env.AUTHPI_RATE_LIMIT_PER_SECOND,
-    burst: env.AUTHPI_RATE_LIMIT_BURST,
-    redisUrl: env.REDIS_URL,
-    keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX,
-    onStoreError: (error) =>
-      logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
-  });
+  const ownLimiter = options.rateLimiter === undefined;
+  const rateLimiter =
+    options.rateLimiter ??
+    createRateLimiter({
+      perSecond: env.AUTHPI_RATE_LIMIT_PER_SECOND,
+      burst: env.AUTHPI_RATE_LIMIT_BURST,
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX,
+      onStoreError: (error) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, "rate-limit store unavailable"),
+    });
   let draining = false;
-  const rest = getRequestListener(createRestHandler({ services, logger, rateLimiter }));
+  const pipeline = createPipeline({ services, logger, rateLimiter });
+  const rest = getRequestListener(createRestHandler({ services, pipeline }));
+  const trpc = getRequestListener(
+    createTrpcHandler({
+      services,
+      pipeline,
+      logger,
+      production: env.NODE_ENV === "production",
+      trustProxy: env.AUTHPI_TRUST_PROXY,
+    }),
+  );
   const health = getRequestListener(createHealthHandler(services, { draining: () => draining }));
 
   const server = createServer((req, res) => {
     const url = req.url ?? "/";
     // While draining, finish this request but do not keep its connection.
     if (draining) res.setHeader("connection", "close");
-    if (url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?")) {
+    if (!url.startsWith("/")) {
+      // `GET * HTTP/1.1` (asterisk-form) or an absolute-form target: not something this server serves.
+      const error = new DomainError("route_not_found", "The request target must be a path starting with /");
+      res
+        .writeHead(error.status, { "content-type": "application/json; charset=utf-8", connection: "close" })
+        .end(JSON.stringify(errorBody(error, newId("request"))));
+    } else if (url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?")) {
       void rest(req, res);
+    } else if (url.startsWith(`${TRPC_ENDPOINT}/`)) {
+      void trpc(req, res);
     } else if (isHealthPath(url)) {
       void health(req, res);
     } else if (options.fallback) {
@@ -120,7 +150,7 @@ export function createAppServer(options: AppServerOptions): AppServer {
         await closed;
         clearInterval(sweep);
         clearTimeout(force);
-        await rateLimiter.close();
+        if (ownLimiter) await rateLimiter.close();
         await options.onShutdown?.();
         logger.info("shut down");
       })();

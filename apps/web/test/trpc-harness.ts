@@ -1,16 +1,15 @@
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Clock } from "@authpi/server";
+import { type Clock, createRateLimiter, loadEnv, type RateLimiter } from "@authpi/server";
 import { type ServiceHarness, serviceHarness, type TestAccount } from "@authpi/server/testing";
 import type { AppRouter } from "@authpi/trpc";
-import { getRequestListener } from "@hono/node-server";
 import { createTRPCClient, httpLink } from "@trpc/client";
-import { createRestHandler } from "../src/rest/handler.ts";
-import { createTrpcHandler, TRPC_ENDPOINT } from "../src/trpc-server.ts";
+import { createAppServer } from "../src/app-server.ts";
+import { createLogger } from "../src/logger.ts";
+import { TRPC_ENDPOINT } from "../src/trpc-server.ts";
 
 export interface TrpcHarness extends ServiceHarness {
   baseUrl: string;
-  /** What the handler logged (unexpected errors). */
+  /** The server's log lines (JSON): access lines, unexpected errors. */
   logLines: string[];
   account: TestAccount;
   /** A typed client that sends `headers()` with each call (an API key, a session cookie). */
@@ -20,27 +19,24 @@ export interface TrpcHarness extends ServiceHarness {
 }
 
 /**
- * The server entry's routing on a real HTTP server (port 0): `/api/trpc` to the
- * tRPC fetch handler and `/v1` to the REST handler, over the run's database.
+ * The production HTTP server (createAppServer: `/api/trpc` and `/v1` through
+ * one pipeline, one rate limiter) on a real port, over the run's database.
  */
-export async function trpcHarness(options: { production?: boolean; clock?: Clock } = {}): Promise<TrpcHarness> {
+export async function trpcHarness(
+  options: { production?: boolean; clock?: Clock; rateLimiter?: RateLimiter } = {},
+): Promise<TrpcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
   const account = await harness.newAccount();
   const logLines: string[] = [];
-  const logger = {
-    error: (fields: Record<string, unknown>, message?: string) =>
-      logLines.push(JSON.stringify({ ...fields, msg: message })),
-  };
-  const trpc = getRequestListener(
-    createTrpcHandler({ services: harness.services, production: options.production ?? false, logger }),
-  );
-  const rest = getRequestListener(createRestHandler({ services: harness.services }));
-  const server: Server = createServer((req, res) => {
-    if (req.url?.startsWith(`${TRPC_ENDPOINT}/`)) void trpc(req, res);
-    else void rest(req, res);
+  const logger = createLogger({ level: "debug", destination: { write: (line) => logLines.push(line.trimEnd()) } });
+  const app = createAppServer({
+    env: { ...loadEnv({}), NODE_ENV: options.production ? "production" : "test" },
+    logger,
+    services: harness.services,
+    rateLimiter: options.rateLimiter ?? createRateLimiter({ perSecond: 1_000_000, burst: 1_000_000 }),
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const address = await app.listen(0, "127.0.0.1");
+  const baseUrl = `http://127.0.0.1:${(address as AddressInfo).port}`;
 
   return {
     ...harness,
@@ -60,8 +56,8 @@ export async function trpcHarness(options: { production?: boolean; clock?: Clock
       return { setCookie, cookie: setCookie.split(";")[0] ?? "", status: response.status };
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      app.server.closeAllConnections();
+      await new Promise<void>((resolve) => app.server.close(() => resolve()));
       await harness.close();
     },
   };

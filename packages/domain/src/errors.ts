@@ -68,6 +68,11 @@ export const ERRORS = {
     type: "invalid_request_error",
     doc: "The Idempotency-Key was used with a different request.",
   },
+  batch_not_allowed: {
+    status: 400,
+    type: "invalid_request_error",
+    doc: "The tRPC procedure cannot be sent in a batch (sign-in: one request is one attempt).",
+  },
   method_not_allowed: {
     status: 405,
     type: "invalid_request_error",
@@ -81,6 +86,11 @@ export const ERRORS = {
     status: 403,
     type: "permission_error",
     doc: "The credentials belong to another account than the path names.",
+  },
+  operator_only: {
+    status: 403,
+    type: "permission_error",
+    doc: "Only a signed-in operator may do this (managing API keys); an API key may not.",
   },
   resource_missing: { status: 404, type: "not_found_error", doc: "No such resource (or the ID is malformed)." },
   route_not_found: { status: 404, type: "not_found_error", doc: "No such endpoint." },

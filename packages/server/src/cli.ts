@@ -1,9 +1,8 @@
 import { parseArgs } from "node:util";
 import { DomainError } from "@authpi/domain";
+import { createApp } from "./app.ts";
 import { openDatabase } from "./database.ts";
 import { loadEnv } from "./env.ts";
-import { loadKeyring } from "./secrets/keyring.ts";
-import { createServices } from "./services.ts";
 
 const USAGE = `usage: authpi <command> [options]
 
@@ -34,10 +33,9 @@ async function main(argv: string[]): Promise<number> {
           "account-name": { type: "string" },
         },
       });
-      const database = await openDatabase(env, { log });
+      const app = await createApp(env, { log, keyring: "optional" });
       try {
-        const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS });
-        const result = await services.accounts.bootstrap({
+        const result = await app.services.accounts.bootstrap({
           email: values.email,
           password: values.password,
           accountName: values["account-name"],
@@ -56,30 +54,27 @@ async function main(argv: string[]): Promise<number> {
           );
         }
       } finally {
-        await database.close();
+        await app.close();
       }
       return 0;
     }
     case "purge": {
-      const database = await openDatabase(env, { log });
+      const app = await createApp(env, { log, keyring: "optional" });
       try {
-        const services = createServices(database.db, { deleteGraceDays: env.AUTHPI_DELETE_GRACE_DAYS });
-        const purged = await services.issuers.purgeExpired();
+        const purged = await app.services.issuers.purgeExpired();
         log(`purged ${purged} issuer(s)`);
       } finally {
-        await database.close();
+        await app.close();
       }
       return 0;
     }
     case "rotate-secrets": {
-      const keyring = await loadKeyring(env, { log });
-      const database = await openDatabase(env, { log });
+      const app = await createApp(env, { log });
       try {
-        const services = createServices(database.db, { keyring });
-        const { checked, rotated } = await services.authMethods.rotateSecrets();
-        log(`re-encrypted ${rotated} of ${checked} auth method secret(s) with key '${keyring.current.id}'`);
+        const { checked, rotated } = await app.services.authMethods.rotateSecrets();
+        log(`re-encrypted ${rotated} of ${checked} auth method secret(s) with key '${app.keyring?.current.id}'`);
       } finally {
-        await database.close();
+        await app.close();
       }
       return 0;
     }

@@ -1,12 +1,13 @@
-import type { Services } from "@authpi/server";
+import type { Pipeline } from "@authpi/api";
 import { SESSION_COOKIE } from "./cookie.ts";
 
 export interface CreateContextOptions {
-  services: Services;
+  /** The policy pipeline shared with the REST door (one limiter, one log). */
+  pipeline: Pipeline;
   req: Request;
-  /** Headers of the response; procedures append `Set-Cookie` here. */
+  /** Headers of the response; calls set `Set-Cookie`, `Retry-After`, `RateLimit` here. */
   resHeaders: Headers;
-  /** The client address from the socket, for the sign-in attempt limit. */
+  /** The client address, the budget of anonymous calls (sign-in). */
   ip?: string | undefined;
   /**
    * Mark the session cookie `Secure`. The server entry decides: production and
@@ -14,6 +15,10 @@ export interface CreateContextOptions {
    * plain http, which would make sign-in impossible on http://127.0.0.1).
    */
   secureCookies: boolean;
+  /** The HTTP request's id; every call of a batch carries it. */
+  requestId: string;
+  /** More than one call in this HTTP request. */
+  inBatch?: boolean;
 }
 
 export interface Context extends CreateContextOptions {

@@ -1,5 +1,5 @@
-export type { AuthMethodForm, AuthMethodFormField } from "./auth-method-forms.ts";
+export type { AuthMethodForm, AuthMethodFormField } from "@authpi/api";
 export { type Context, type CreateContextOptions, createContext } from "./context.ts";
 export { SESSION_COOKIE } from "./cookie.ts";
 export { type AppRouter, appRouter } from "./root.ts";
-export { type AccountPrincipal, createCallerFactory, type DomainErrorData } from "./trpc.ts";
+export { createCallerFactory, type DomainErrorData } from "./trpc.ts";

@@ -1,8 +1,17 @@
-import { DomainError, wireCode } from "@authpi/domain";
-import type { AdminPrincipal } from "@authpi/server";
-import { initTRPC, TRPCError } from "@trpc/server";
-import type { Context } from "./context.ts";
-import { asDomainError, trpcCode } from "./errors.ts";
+import {
+  type AnyOperation,
+  bodyValue,
+  type Call,
+  type Outcome,
+  type TrpcInput,
+  type TrpcOutput,
+  trpcBodyField,
+  trpcParamNames,
+} from "@authpi/api";
+import { DomainError, ERRORS, type ErrorCode, requestFingerprint, wireCode } from "@authpi/domain";
+import { initTRPC, TRPCError, type TRPCMutationProcedure, type TRPCQueryProcedure } from "@trpc/server";
+import { type Context, clearedSessionCookie, sessionCookie } from "./context.ts";
+import { trpcCode } from "./errors.ts";
 
 /** What a failed call carries for the client besides the tRPC code: the contract's error fields. */
 export interface DomainErrorData {
@@ -40,17 +49,6 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Domain errors become tRPC errors once, here, by the ERRORS table's status. */
-const mapDomainErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) {
-    // tRPC wraps a thrown DomainError as INTERNAL_SERVER_ERROR and a Zod input failure as BAD_REQUEST.
-    const domain = asDomainError(result.error.cause);
-    if (domain) throw new TRPCError({ code: trpcCode(domain), message: domain.message, cause: domain });
-  }
-  return result;
-});
-
 /**
  * CSRF: a cross-site page can POST a form (urlencoded or multipart) without a
  * preflight, but not `application/json`. SameSite=Lax already keeps the cookie
@@ -60,46 +58,171 @@ const requireJsonMutations = t.middleware(({ ctx, type, next }) => {
   if (type === "mutation") {
     const mediaType = ctx.req.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
     if (mediaType !== "application/json") {
-      throw new DomainError("unsupported_media_type", "Mutations must be sent as Content-Type: application/json");
+      const error = new DomainError(
+        "unsupported_media_type",
+        "Mutations must be sent as Content-Type: application/json",
+      );
+      throw new TRPCError({ code: trpcCode(error), message: error.message, cause: error });
     }
   }
   return next();
 });
 
-export const publicProcedure = t.procedure.use(mapDomainErrors).use(requireJsonMutations);
+const CODE_BY_WIRE = new Map(
+  (Object.keys(ERRORS) as ErrorCode[]).map((code) => [`${ERRORS[code].status}:${wireCode(code)}`, code]),
+);
 
-/** An operator signed in through the admin UI (session cookie). */
-export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const operator = await ctx.services.adminAuth.authenticate(ctx.sessionToken);
-  return next({ ctx: { operator } });
-});
-
-export interface AccountPrincipal {
-  accountId: string;
-  /** Set when the call came with an API key. */
-  apiKeyId?: string;
-  /** Set when the call came from a signed-in operator. */
-  operator?: AdminPrincipal;
+/** A replayed (stored) error answer, back as the DomainError it was. */
+function storedError(status: number, text: string | null | undefined): DomainError {
+  const body = JSON.parse(text ?? "{}") as { error?: Record<string, unknown> };
+  const { type: _type, code, message, param, details, request_id: _id, ...extra } = body.error ?? {};
+  const known = CODE_BY_WIRE.get(`${status}:${String(code)}`) ?? "internal_error";
+  return new DomainError(known, String(message ?? ""), {
+    param: param as string | undefined,
+    details: details as DomainError["details"],
+    extra: Object.keys(extra).length ? (extra as Record<string, string>) : undefined,
+  });
 }
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The tRPC input split back into the operation's parts, by the rule in `TrpcInput`. */
+function callParts(op: AnyOperation, input: unknown): Pick<Call, "params" | "query" | "ifMatch"> & { body: unknown } {
+  if (!op.path) return { params: {}, query: {}, body: input, ifMatch: undefined };
+  if (input === undefined) input = {};
+  if (!isObject(input)) {
+    throw new DomainError("validation_failed", "The input must be an object", {
+      details: [{ param: "", message: "The input must be an object" }],
+    });
+  }
+  const rest: Record<string, unknown> = { ...input };
+  const params: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(trpcParamNames(op))) {
+    params[name] = rest[field];
+    delete rest[field];
+  }
+  const bodyField = trpcBodyField(op);
+  const body = rest[bodyField];
+  if (op.body) delete rest[bodyField];
+  const ifMatch = rest.ifMatch;
+  if (op.method === "PATCH" || op.method === "DELETE") delete rest.ifMatch;
+  if (ifMatch !== undefined && typeof ifMatch !== "string") {
+    throw new DomainError("validation_failed", "ifMatch: Expected string", { param: "ifMatch" });
+  }
+  if (!op.query) {
+    const unknown = Object.keys(rest);
+    if (unknown.length) {
+      throw new DomainError("validation_failed", `${unknown[0]}: Unknown field`, {
+        param: unknown[0],
+        details: unknown.map((param) => ({ param, message: "Unknown field" })),
+      });
+    }
+  }
+  return { params, query: rest, body, ifMatch: ifMatch as string | undefined };
+}
+
+/** A failing path parameter is named as the tRPC caller sent it (`id`, `issuerId`), not as in the URL. */
+function asTrpcFields(op: AnyOperation, error: DomainError): DomainError {
+  const names = trpcParamNames(op);
+  const rename = (param: string | undefined) => (param !== undefined && names[param]) || param;
+  if (!error.param || !names[error.param]) return error;
+  return new DomainError(error.code, error.message.replace(error.param, rename(error.param) ?? ""), {
+    param: rename(error.param),
+    details: error.details?.map((d) => ({ ...d, param: rename(d.param) ?? d.param })),
+    extra: error.extra,
+  });
+}
+
+function fail(error: DomainError): never {
+  throw new TRPCError({ code: trpcCode(error), message: error.message, cause: error });
+}
+
+/** The HTTP headers a call's outcome sets on the tRPC response. */
+function setHeaders(ctx: Context, outcome: Outcome): void {
+  ctx.resHeaders.set("request-id", ctx.requestId);
+  const limit = outcome.limit;
+  if (limit) {
+    ctx.resHeaders.set("ratelimit-policy", `"default";q=${limit.limit};w=${limit.window}`);
+    ctx.resHeaders.set("ratelimit", `"default";r=${limit.remaining};t=${limit.reset}`);
+    if (!limit.allowed) ctx.resHeaders.set("retry-after", String(limit.reset));
+  }
+  const retryAfter = outcome.headers["retry-after"];
+  if (retryAfter) ctx.resHeaders.set("retry-after", retryAfter);
+  if (outcome.replayed) ctx.resHeaders.set("idempotent-replayed", "true");
+}
+
+export type ProcedureFor<O extends AnyOperation> = O["method"] extends "GET"
+  ? TRPCQueryProcedure<{ input: TrpcInput<O>; output: TrpcOutput<O>; meta: object }>
+  : TRPCMutationProcedure<{ input: TrpcInput<O>; output: TrpcOutput<O>; meta: object }>;
 
 /**
- * Either credential of an account: an operator's session, or an account API key
- * (`Authorization: Bearer sk_…`) for internal services using the typed client.
- * A sent Authorization header wins over a cookie, and a bad one is never ignored.
+ * The tRPC procedure of an operation: the input is split back into path
+ * parameters, query, body and If-Match, and the call runs through the same
+ * pipeline as `/v1` (auth, rate limit, tenancy, parsing, idempotency, errors,
+ * access log). The output is the REST body; single resources come with their
+ * ETag as `{ value, etag }`, and a 204 is `{ deleted: true }`.
  */
-export const accountProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const header = ctx.req.headers.get("authorization");
-  let principal: AccountPrincipal;
-  if (header !== null) {
-    const token = BEARER.exec(header)?.[1];
-    if (!token) throw new DomainError("invalid_api_key", "The Authorization header must be Bearer sk_…");
-    const key = await ctx.services.apiKeys.authenticate(token);
-    principal = { accountId: key.accountId, apiKeyId: key.apiKeyId };
-  } else {
-    const operator = await ctx.services.adminAuth.authenticate(ctx.sessionToken);
-    principal = { accountId: operator.accountId, operator };
-  }
-  return next({ ctx: { principal } });
-});
+export function procedureFor<O extends AnyOperation>(op: O): ProcedureFor<O> {
+  const builder = t.procedure.use(requireJsonMutations).input((raw: unknown) => raw);
+  // Typed for the client by ProcedureFor; the pipeline parses the input itself.
+  const resolve = async ({ ctx, input }: { ctx: Context; input: unknown }): Promise<TrpcOutput<O>> => {
+    const started = performance.now();
+    const idempotencyKey = ctx.req.headers.get("idempotency-key");
+    let parts: ReturnType<typeof callParts>;
+    try {
+      parts = callParts(op, input);
+    } catch (error) {
+      fail(error as DomainError);
+    }
+    const call: Call = {
+      door: "trpc",
+      requestId: ctx.requestId,
+      ip: ctx.ip ?? "unknown",
+      authorization: ctx.req.headers.get("authorization"),
+      session: {
+        token: ctx.sessionToken,
+        set: (token, expiresAt) =>
+          ctx.resHeaders.append("set-cookie", sessionCookie(token, expiresAt, ctx.secureCookies)),
+        clear: () => ctx.resHeaders.append("set-cookie", clearedSessionCookie(ctx.secureCookies)),
+      },
+      params: parts.params,
+      query: parts.query,
+      body: async () => parts.body,
+      ifMatch: parts.ifMatch,
+      idempotencyKey: op.method === "GET" ? null : idempotencyKey,
+      fingerprint: async () =>
+        requestFingerprint("TRPC", op.id, new TextEncoder().encode(JSON.stringify(input ?? null))),
+      inBatch: ctx.inBatch,
+    };
+    const outcome =
+      call.idempotencyKey !== null && ctx.inBatch
+        ? ctx.pipeline.failure(
+            new DomainError(
+              "batch_not_allowed",
+              "A call with an Idempotency-Key cannot be batched; send it on its own",
+              {
+                param: "Idempotency-Key",
+              },
+            ),
+            call,
+          )
+        : await ctx.pipeline.run(op, call);
+    ctx.pipeline.log(call, op, outcome, started);
+    setHeaders(ctx, outcome);
+    if (outcome.status >= 400) fail(asTrpcFields(op, outcome.error ?? storedError(outcome.status, outcome.text)));
+    if (!op.response.schema) return { deleted: true } as TrpcOutput<O>;
+    const value = bodyValue(outcome);
+    return (op.response.etag ? { value, etag: outcome.etag } : value) as TrpcOutput<O>;
+  };
+  const procedure = op.method === "GET" ? builder.query(resolve) : builder.mutation(resolve);
+  return procedure as unknown as ProcedureFor<O>;
+}
+
+/** A resource's operations as a tRPC router record, keyed as they are declared. */
+export function proceduresFor<R extends Record<string, AnyOperation>>(ops: R): { [K in keyof R]: ProcedureFor<R[K]> } {
+  return Object.fromEntries(Object.entries(ops).map(([name, op]) => [name, procedureFor(op)])) as {
+    [K in keyof R]: ProcedureFor<R[K]>;
+  };
+}

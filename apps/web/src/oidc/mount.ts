@@ -1,14 +1,12 @@
 import path from "node:path";
 import {
+  type App,
   createEmailVerification,
   createMailer,
   createPasswordSignIn,
   createProviderPool,
   createSignInAttempts,
-  type Env,
-  type Keyring,
   publicUrl,
-  type Services,
 } from "@authpi/server";
 import type { Logger } from "../logger.ts";
 import { createOidcHandler } from "./handler.ts";
@@ -17,33 +15,17 @@ import { providerPages } from "./pages.ts";
 export { OIDC_PREFIX } from "./handler.ts";
 
 /** Everything `/oidc/…` needs, built once by the server entry: the provider pool and the handler. */
-export async function createOidcServer(options: {
-  env: Pick<
-    Env,
-    | "AUTHPI_PUBLIC_URL"
-    | "PORT"
-    | "AUTHPI_TRUST_PROXY"
-    | "SMTP_URL"
-    | "SMTP_FROM"
-    | "AUTHPI_DATA_DIR"
-    | "REDIS_URL"
-    | "AUTHPI_RATE_LIMIT_PREFIX"
-  >;
-  services: Services;
-  keyring: Keyring;
-  logger: Logger;
-  /** The database the pool LISTENs on for changes made by other processes. */
-  databaseUrl: string;
-}) {
-  const { env, services, logger } = options;
+export async function createOidcServer(app: App, logger: Logger) {
+  const { env, services, keyring } = app;
+  if (!keyring) throw new Error("The OpenID Providers need the encryption keyring (signing keys, cookies)");
   const pool = createProviderPool(services.db, {
     db: services.db,
     clients: services.clients,
     users: services.users,
-    keyring: options.keyring,
+    keyring,
     signingKeys: services.oidc.signingKeys,
     publicUrl: () => publicUrl(env),
-    databaseUrl: options.databaseUrl,
+    databaseUrl: app.database.url,
     trustProxy: env.AUTHPI_TRUST_PROXY,
     log: (level, message) => logger[level](message),
     ...providerPages,

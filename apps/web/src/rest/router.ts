@@ -1,65 +1,47 @@
-import type { Principal, Services } from "@authpi/server";
+import type { AnyOperation } from "@authpi/api";
 
-export interface RouteContext {
-  request: Request;
-  url: URL;
+export interface RouteMatch {
+  operation?: AnyOperation;
   params: Record<string, string>;
-  /** Undefined only on public routes. */
-  principal: Principal;
-  services: Services;
-  requestId: string;
+  /** The path exists with other methods: 405 with `Allow`. */
+  allow?: string[];
 }
 
-/** The `If-Match` header, when sent; PATCH and DELETE hand it to the service. */
-export function ifMatch(ctx: RouteContext): string | undefined {
-  return ctx.request.headers.get("if-match") ?? undefined;
-}
-
-export interface RouteResult {
-  status: number;
-  body?: unknown;
-  etag?: string;
-  headers?: Record<string, string>;
-}
-
-export interface Route {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
-  /** e.g. `/v1/accounts/:account_id/issuers/:issuer_id` */
-  path: string;
-  /** The OpenAPI operation id, also the route's name in logs. */
-  operationId: string;
-  /** Served without an API key (only the OpenAPI document is). */
-  public?: boolean;
-  handle(ctx: RouteContext): Promise<RouteResult>;
-}
-
-interface CompiledRoute extends Route {
+interface Compiled {
+  operation: AnyOperation;
   segments: string[];
 }
 
-export type RouteMatch =
-  | { kind: "found"; route: Route; params: Record<string, string> }
-  | { kind: "method_not_allowed"; allow: string[] }
-  | { kind: "not_found" };
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
 
-/** A tiny segment router: the API has ten routes, and a framework would cost more than it gives. */
-export function createRouter(routes: Route[]) {
-  const compiled: CompiledRoute[] = routes.map((r) => ({ ...r, segments: r.path.split("/").filter(Boolean) }));
+/**
+ * A tiny segment router over the declared operations' paths (`{param}`
+ * segments). It matches the raw request path: `.` and `..` segments, encoded
+ * or not, are never resolved (a `%2e%2e` must not reach another route), they
+ * match nothing.
+ */
+export function createRouter(operations: readonly AnyOperation[]) {
+  const compiled: Compiled[] = operations.map((operation) => ({
+    operation,
+    segments: (operation.path ?? "").split("/").filter(Boolean),
+  }));
 
-  function matchPath(route: CompiledRoute, parts: string[]): Record<string, string> | null {
+  function matchPath(route: Compiled, parts: string[]): Record<string, string> | null {
     if (route.segments.length !== parts.length) return null;
     const params: Record<string, string> = {};
     for (let i = 0; i < parts.length; i++) {
       const segment = route.segments[i] as string;
       const part = parts[i] as string;
-      if (segment.startsWith(":")) {
-        let value: string;
-        try {
-          value = decodeURIComponent(part);
-        } catch {
-          return null;
-        }
-        params[segment.slice(1)] = value;
+      if (segment.startsWith("{")) {
+        const value = decode(part);
+        if (value === undefined) return null;
+        params[segment.slice(1, -1)] = value;
       } else if (segment !== part) return null;
     }
     return params;
@@ -67,15 +49,17 @@ export function createRouter(routes: Route[]) {
 
   return function match(method: string, pathname: string): RouteMatch {
     const parts = pathname.split("/").filter(Boolean);
+    if (parts.some((part) => decode(part) === "." || decode(part) === "..")) return { params: {} };
     const allow: string[] = [];
     for (const route of compiled) {
       const params = matchPath(route, parts);
       if (!params) continue;
-      if (route.method === method || (method === "HEAD" && route.method === "GET")) {
-        return { kind: "found", route, params };
+      const declared = route.operation.method;
+      if (declared === method || (method === "HEAD" && declared === "GET")) {
+        return { operation: route.operation, params };
       }
-      allow.push(route.method);
+      allow.push(declared);
     }
-    return allow.length ? { kind: "method_not_allowed", allow } : { kind: "not_found" };
+    return allow.length ? { params: {}, allow } : { params: {} };
   };
 }

@@ -34,7 +34,25 @@ test("create shows the secret once; the list has prefix and last use; revoke mak
 });
 
 test("an empty name is a field error", async () => {
-  const client = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
+  const { cookie } = await h.signIn(h.account.adminEmail, h.account.adminPassword);
+  const client = h.client(() => ({ cookie }));
   const error = await failure(client.apiKeys.create.mutate({ name: "  " }));
   expect(error.data).toMatchObject({ code: "BAD_REQUEST", domain: { code: "validation_failed", param: "name" } });
+});
+
+test("an API key can neither mint, list nor revoke API keys: only a signed-in operator manages them", async () => {
+  const withKey = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
+  const calls = [
+    () => withKey.apiKeys.create.mutate({ name: "minted by a key" }),
+    () => withKey.apiKeys.list.query(),
+    () => withKey.apiKeys.revoke.mutate({ id: "key_01JDQ3S4V6W8X9Y0Z1A2B3C4D5" }),
+  ];
+  for (const call of calls) {
+    const error = await failure(call());
+    expect(error.data).toMatchObject({ code: "FORBIDDEN", httpStatus: 403, domain: { code: "operator_only" } });
+  }
+  // Nothing was minted.
+  const { cookie } = await h.signIn(h.account.adminEmail, h.account.adminPassword);
+  const keys = await h.client(() => ({ cookie })).apiKeys.list.query();
+  expect(keys.map((k) => k.name)).not.toContain("minted by a key");
 });

@@ -10,7 +10,7 @@ afterAll(() => h.close());
 
 test("auth methods through the router: the secret never comes back; toggles; delete", async () => {
   const client = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
-  const { value: issuer } = await client.issuers.create.mutate({ name: "with methods" });
+  const { value: issuer } = await client.issuers.create.mutate({ body: { name: "with methods" } });
   const secret = "oidc-client-secret-do-not-leak";
   const created = await client.authMethods.create.mutate({
     issuerId: issuer.id,
@@ -68,7 +68,7 @@ test("the forms follow the domain declarations: required and write-only keys per
   expect(totp?.fields.find((f) => f.key === "digits")).toMatchObject({ kind: "choice", options: [6, 8], default: 6 });
 
   // Every example body the domain ships is accepted as the forms describe it.
-  const { value: issuer } = await client.issuers.create.mutate({ name: "all types" });
+  const { value: issuer } = await client.issuers.create.mutate({ body: { name: "all types" } });
   for (const form of forms) {
     const body = exampleAuthMethodBody(form.method, `m-${form.method}`);
     const created = await client.authMethods.create.mutate({ issuerId: issuer.id, body: body as never });
@@ -78,7 +78,7 @@ test("the forms follow the domain declarations: required and write-only keys per
 
 test("another account's issuer and methods are errors", async () => {
   const a = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
-  const { value: issuer } = await a.issuers.create.mutate({ name: "A only" });
+  const { value: issuer } = await a.issuers.create.mutate({ body: { name: "A only" } });
   const { value: method } = await a.authMethods.create.mutate({
     issuerId: issuer.id,
     body: exampleAuthMethodBody("github", "GitHub") as never,

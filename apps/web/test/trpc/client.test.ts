@@ -10,7 +10,7 @@ afterAll(() => h.close());
 
 test("a typed @trpc/client with an API key lists and creates issuers over HTTP", async () => {
   const client = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
-  const created = await client.issuers.create.mutate({ name: "From an internal service" });
+  const created = await client.issuers.create.mutate({ body: { name: "From an internal service" } });
   expect(created.value).toMatchObject({ object: "issuer", name: "From an internal service", status: "active" });
   expect(created.value.account_id).toBe(h.account.accountId);
   expect(created.etag).toMatch(/^"/);
@@ -48,7 +48,7 @@ test("a missing, malformed or revoked API key is UNAUTHORIZED", async () => {
 test("domain errors keep their code and param; Zod input errors name the field", async () => {
   const client = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
   const invalid = await failure(
-    client.issuers.create.mutate({ name: "x", settings: { session: { lifetime_seconds: 10 } } }),
+    client.issuers.create.mutate({ body: { name: "x", settings: { session: { lifetime_seconds: 10 } } } }),
   );
   expect(invalid.data).toMatchObject({
     code: "BAD_REQUEST",
@@ -57,10 +57,10 @@ test("domain errors keep their code and param; Zod input errors name the field",
   });
   expect(invalid.data.stack).toBeUndefined();
 
-  const deleted = await failure(client.issuers.create.mutate({ name: "x", status: "deleted" }));
+  const deleted = await failure(client.issuers.create.mutate({ body: { name: "x", status: "deleted" } }));
   expect(deleted.data).toMatchObject({ code: "UNPROCESSABLE_CONTENT", domain: { code: "use_delete_endpoint" } });
 
-  const { value, etag } = await client.issuers.create.mutate({ name: "versioned" });
+  const { value, etag } = await client.issuers.create.mutate({ body: { name: "versioned" } });
   await client.issuers.update.mutate({ id: value.id, patch: { name: "first" }, ifMatch: etag });
   const stale = await failure(client.issuers.update.mutate({ id: value.id, patch: { name: "second" }, ifMatch: etag }));
   expect(stale.data).toMatchObject({ code: "PRECONDITION_FAILED", httpStatus: 412 });
@@ -69,7 +69,7 @@ test("domain errors keep their code and param; Zod input errors name the field",
 
 test("soft delete and restore through the router", async () => {
   const client = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
-  const { value } = await client.issuers.create.mutate({ name: "to delete" });
+  const { value } = await client.issuers.create.mutate({ body: { name: "to delete" } });
   await client.issuers.delete.mutate({ id: value.id });
   expect((await client.issuers.list.query({})).data.map((i) => i.id)).not.toContain(value.id);
   expect((await client.issuers.list.query({ status: "deleted" })).data.map((i) => i.id)).toContain(value.id);
@@ -83,11 +83,16 @@ test("an unexpected error is logged, and the caller gets a generic message witho
   h.services.issuers.list = () => Promise.reject(new Error('relation "issuers" does not exist at SELECT …'));
   try {
     const error = await failure(client.issuers.list.query({}));
-    expect(error.message).toBe("An unexpected error occurred");
-    expect(error.data).toMatchObject({ code: "INTERNAL_SERVER_ERROR", httpStatus: 500, domain: null });
+    expect(error.message).toBe("An unexpected error occurred; contact support with the request id");
+    // The same error body as /v1: a code, no detail.
+    expect(error.data).toMatchObject({
+      code: "INTERNAL_SERVER_ERROR",
+      httpStatus: 500,
+      domain: { code: "internal_error" },
+    });
     expect(JSON.stringify(error.data)).not.toContain("relation");
   } finally {
     h.services.issuers.list = original;
   }
-  expect(h.logLines.some((line) => line.includes("issuers.list") && line.includes("relation"))).toBe(true);
+  expect(h.logLines.some((line) => line.includes("listIssuers") && line.includes("relation"))).toBe(true);
 });

@@ -9,8 +9,10 @@ afterAll(() => h.close());
 
 test("an operator of account B gets errors, never data, for account A's ids", async () => {
   const a = h.client(() => ({ authorization: `Bearer ${h.account.apiKey}` }));
-  const { value: issuer } = await a.issuers.create.mutate({ name: "A's issuer" });
-  const { api_key: key } = await a.apiKeys.create.mutate({ name: "A's key" });
+  const { value: issuer } = await a.issuers.create.mutate({ body: { name: "A's issuer" } });
+  const { cookie: cookieA } = await h.signIn(h.account.adminEmail, h.account.adminPassword);
+  const operatorA = h.client(() => ({ cookie: cookieA }));
+  const { api_key: key } = await operatorA.apiKeys.create.mutate({ name: "A's key" });
 
   const accountB = await h.newAccount();
   const { cookie } = await h.signIn(accountB.adminEmail, accountB.adminPassword);
@@ -36,5 +38,5 @@ test("an operator of account B gets errors, never data, for account A's ids", as
   }
   const after = await a.issuers.get.query({ id: issuer.id });
   expect(after.value).toMatchObject({ name: "A's issuer", status: "active" });
-  expect((await a.apiKeys.list.query()).find((k) => k.id === key.id)?.revoked_at).toBeNull();
+  expect((await operatorA.apiKeys.list.query()).find((k) => k.id === key.id)?.revoked_at).toBeNull();
 });

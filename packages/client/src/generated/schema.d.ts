@@ -948,7 +948,7 @@ export interface components {
                  * @description A stable, machine-readable code from the error table.
                  * @enum {string}
                  */
-                code: "validation_failed" | "invalid_json" | "invalid_cursor" | "immutable_field" | "invalid_header" | "weak_password" | "auth_method_disabled" | "public_client" | "body_too_large" | "unsupported_media_type" | "use_delete_endpoint" | "idempotency_key_reused" | "method_not_allowed" | "missing_api_key" | "invalid_api_key" | "unauthenticated" | "invalid_credentials" | "account_mismatch" | "resource_missing" | "route_not_found" | "issuer_deleted" | "auth_method_exists" | "name_taken" | "limit_reached" | "email_taken" | "phone_taken" | "idempotency_request_in_progress" | "precondition_failed" | "rate_limited" | "too_many_attempts" | "database_unavailable" | "internal_error";
+                code: "validation_failed" | "invalid_json" | "invalid_cursor" | "immutable_field" | "invalid_header" | "weak_password" | "auth_method_disabled" | "public_client" | "body_too_large" | "unsupported_media_type" | "use_delete_endpoint" | "idempotency_key_reused" | "batch_not_allowed" | "method_not_allowed" | "missing_api_key" | "invalid_api_key" | "unauthenticated" | "invalid_credentials" | "account_mismatch" | "operator_only" | "resource_missing" | "route_not_found" | "issuer_deleted" | "auth_method_exists" | "name_taken" | "limit_reached" | "email_taken" | "phone_taken" | "idempotency_request_in_progress" | "precondition_failed" | "rate_limited" | "too_many_attempts" | "database_unavailable" | "internal_error";
                 /** @description A human-readable explanation; never contains a secret. */
                 message: string;
                 /** @description The field the error is about, when there is one. */
@@ -1741,6 +1741,23 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description Too Many Requests - Rate limit or resource limit exceeded. */
             429: {
                 headers: {
@@ -1924,6 +1941,23 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2195,6 +2229,23 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description Conflict - The request conflicts with the current state of the resource. */
             409: {
                 headers: {
@@ -2371,6 +2422,23 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2594,6 +2662,23 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2830,6 +2915,23 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description Too Many Requests - Rate limit or resource limit exceeded. */
             429: {
                 headers: {
@@ -3010,6 +3112,23 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3246,6 +3365,23 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description Too Many Requests - Rate limit or resource limit exceeded. */
             429: {
                 headers: {
@@ -3379,6 +3515,23 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3583,6 +3736,23 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
                     RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
                     [name: string]: unknown;
                 };
                 content: {

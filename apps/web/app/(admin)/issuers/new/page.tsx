@@ -25,7 +25,7 @@ export default function NewIssuerPage() {
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    create.mutate({ name, description: description.trim() === "" ? null : description });
+    create.mutate({ body: { name, description: description.trim() === "" ? null : description } });
   }
 
   return (

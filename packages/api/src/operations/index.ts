@@ -1,0 +1,21 @@
+import type { AnyOperation } from "../operation.ts";
+import { apiKeyOperations } from "./api-keys.ts";
+import { authOperations } from "./auth.ts";
+import { authMethodOperations } from "./auth-methods.ts";
+import { issuerOperations } from "./issuers.ts";
+
+/**
+ * Every operation, by resource: the one registry. The REST router, the OpenAPI
+ * document and the tRPC router (`resource.procedure`) are all derived from it.
+ */
+export const resources = {
+  auth: authOperations,
+  issuers: issuerOperations,
+  authMethods: authMethodOperations,
+  apiKeys: apiKeyOperations,
+};
+
+export const operations: AnyOperation[] = Object.values(resources).flatMap((ops) => Object.values(ops));
+
+/** The operations with a REST path, in declaration order (the OpenAPI document's order). */
+export const restOperations: AnyOperation[] = operations.filter((op) => op.path !== undefined);

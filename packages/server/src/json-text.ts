@@ -1,0 +1,3 @@
+export class JsonText<T> {
+  constructor(readonly json: string) {}
+}
