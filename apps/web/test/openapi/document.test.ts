@@ -106,7 +106,7 @@ describe("GET /v1/openapi.json", () => {
     expect(response.body.openapi).toBe("3.1.0");
   });
 
-  test("documents the ten operations of the spec", async () => {
+  test("documents the ten operations of the spec, and the issuer's signing keys", async () => {
     const response = await api.request("GET", "/v1/openapi.json", { apiKey: null });
     expect(
       documentOperations(response.body)
@@ -124,6 +124,8 @@ describe("GET /v1/openapi.json", () => {
         "getAuthMethod",
         "updateAuthMethod",
         "deleteAuthMethod",
+        "listSigningKeys",
+        "rotateSigningKey",
       ].sort(),
     );
   });

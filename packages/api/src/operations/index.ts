@@ -3,6 +3,7 @@ import { apiKeyOperations } from "./api-keys.ts";
 import { authOperations } from "./auth.ts";
 import { authMethodOperations } from "./auth-methods.ts";
 import { issuerOperations } from "./issuers.ts";
+import { signingKeyOperations } from "./signing-keys.ts";
 
 /**
  * Every operation, by resource: the one registry. The REST router, the OpenAPI
@@ -13,6 +14,7 @@ export const resources = {
   issuers: issuerOperations,
   authMethods: authMethodOperations,
   apiKeys: apiKeyOperations,
+  signingKeys: signingKeyOperations,
 };
 
 export const operations: AnyOperation[] = Object.values(resources).flatMap((ops) => Object.values(ops));

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type JsonWebKey } from "node:crypto";
 import type { Db, OidcSigningKeyModel as SigningKeyRow } from "@authpi/db";
-import { DomainError, isId, toTimestamp } from "@authpi/domain";
+import { DomainError, isId, SigningKey, toTimestamp } from "@authpi/domain";
 import { calculateJwkThumbprint } from "jose";
 import type { Clock } from "../clock.ts";
 import { decryptString, encryptString } from "../secrets/cipher.ts";
@@ -28,8 +28,9 @@ export interface SigningKeyView {
 
 export type PrivateJwk = JsonWebKey & { kid: string; alg: string; use: "sig" };
 
+/** The response allowlist: a row becomes an API object only through the schema. */
 function toView(row: SigningKeyRow): SigningKeyView {
-  return {
+  return SigningKey.parse({
     object: "signing_key",
     id: row.id,
     alg: row.alg as SigningAlg,
@@ -37,7 +38,7 @@ function toView(row: SigningKeyRow): SigningKeyView {
     created_at: toTimestamp(row.createdAt),
     rotated_at: row.rotatedAt ? toTimestamp(row.rotatedAt) : null,
     retire_after: row.retireAfter ? toTimestamp(row.retireAfter) : null,
-  };
+  });
 }
 
 const aad = (kid: string) => `oidc-signing-key:${kid}`;
