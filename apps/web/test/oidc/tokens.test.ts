@@ -173,3 +173,45 @@ describe("client_credentials and end session", () => {
     expect(refused.text).toContain("invalid_request");
   });
 });
+
+describe("revocation from the control plane, and the purge", () => {
+  it("signing a user out everywhere revokes every refresh token of theirs", async () => {
+    const set = await tokens();
+    const userId = set.claims()?.sub ?? "";
+    await h.services.users.revokeSessions(h.account.accountId, issuerId, userId);
+    expect((await oidc.tokenIntrospection(config, set.refresh_token ?? "")).active).toBe(false);
+    expect((await oidc.tokenIntrospection(config, set.access_token)).active).toBe(false);
+    await expect(oidc.refreshTokenGrant(config, set.refresh_token ?? "")).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
+  });
+
+  it("deleting a client revokes every token issued to it", async () => {
+    const doomed = await h.newClient(issuerId, { name: "Doomed" });
+    const configuration = await oidc.discovery(
+      new URL(h.issuerUrl(issuerId)),
+      doomed.id,
+      doomed.secret ?? undefined,
+      undefined,
+      insecure,
+    );
+    const set = await tokens(configuration);
+    const before = await h.services.db.oidcArtifact.count({ where: { issuerId, clientId: doomed.id } });
+    expect(before).toBeGreaterThan(0);
+    await h.services.clients.delete(h.account.accountId, issuerId, doomed.id);
+    expect(await h.services.db.oidcArtifact.count({ where: { issuerId, clientId: doomed.id } })).toBe(0);
+    void set;
+  });
+
+  it("the periodic purge removes expired artifacts only", async () => {
+    const set = await tokens();
+    const { db } = h.services;
+    await db.oidcArtifact.create({
+      data: { issuerId, model: "Session", id: "expired-session", payload: {}, expiresAt: new Date(Date.now() - 1000) },
+    });
+    expect(await h.services.oidc.purgeExpired(new Date())).toBeGreaterThanOrEqual(1);
+    expect(await db.oidcArtifact.count({ where: { issuerId, id: "expired-session" } })).toBe(0);
+    // The live refresh token survives the purge and still works.
+    expect((await oidc.tokenIntrospection(config, set.refresh_token ?? "")).active).toBe(true);
+  });
+});
