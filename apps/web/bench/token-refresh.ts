@@ -12,7 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import { createDb, freePort } from "@authpi/db";
-import { createServices, loadEnv, type Services } from "@authpi/server";
+import { createServices, loadEnv, parseKeys, type Services } from "@authpi/server";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import autocannon from "autocannon";
 
@@ -126,6 +126,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const database = await provisionTestDatabase(loadEnv().DATABASE_URL);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
+  const keys = `bench:${Buffer.alloc(32, 7).toString("base64")}`;
   const server = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "../src/serve-api.ts")], {
     env: {
       ...process.env,
@@ -135,7 +136,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       NODE_ENV: "production",
       LOG_LEVEL: "silent",
       AUTHPI_PUBLIC_URL: origin,
-      AUTHPI_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 7).toString("base64")}`,
+      AUTHPI_ENCRYPTION_KEYS: keys,
       REDIS_URL: "",
     },
     stdio: ["ignore", "inherit", "inherit"],
@@ -143,7 +144,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     await waitUp(`${origin}/healthz`, server);
     const db = createDb(database.url);
-    const services = createServices(db, { publicUrl: origin });
+    const services = createServices(db, { publicUrl: origin, keyring: parseKeys(keys) });
     const account = await services.accounts.bootstrap({ password: "bench-password-123" });
     const request = await prepareTokenRefresh(services, account.account_id, origin);
     await db.$disconnect();
