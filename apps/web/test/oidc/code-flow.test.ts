@@ -109,6 +109,19 @@ describe("authorization code + PKCE with openid-client, over plain HTTP form pos
     expect(Object.keys(userinfo).sort()).toEqual(["email", "email_verified", "sub"]);
   });
 
+  it("signs a returning browser in without the password while its session lives (single sign-on)", async () => {
+    const browser = new FormBrowser();
+    await signIn(h, config, { browser });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: "openid",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const again = await browser.follow(url.href, h.baseUrl);
+    expect(again.location?.startsWith(`${REDIRECT}?code=`)).toBe(true);
+  });
+
   it("reads a wrong password and an unknown email the same", async () => {
     const browser = new FormBrowser();
     const url = oidc.buildAuthorizationUrl(config, {

@@ -99,6 +99,25 @@ describe("refused, each with the OAuth error of contract §7", () => {
     expect(refused.location).toContain("error=invalid_request");
   });
 
+  it("requires PKCE of a public client", async () => {
+    const spa = await h.newClient(issuerId, {
+      name: "SPA",
+      application_type: "spa",
+      token_endpoint_auth_method: "none",
+      allowed_origins: ["http://localhost:8080"],
+    });
+    const url = new URL(`${h.issuerUrl(issuerId)}/auth`);
+    url.search = new URLSearchParams({
+      client_id: spa.id,
+      response_type: "code",
+      redirect_uri: REDIRECT,
+      scope: "openid",
+    }).toString();
+    const answer = await new FormBrowser().request(url.href);
+    expect(answer.location).toContain("error=invalid_request");
+    expect(decodeURIComponent(answer.location ?? "")).toContain("PKCE");
+  });
+
   it("refuses a reused code, and revokes what it issued", async () => {
     const { code, verifier } = await codeFor();
     const form = { grant_type: "authorization_code", code, redirect_uri: REDIRECT, code_verifier: verifier };
