@@ -86,6 +86,10 @@ export function createProviderPool(db: Db, options: ProviderPoolOptions) {
     const issuerUrl = issuerUrlFor(options.publicUrl(), issuer.id);
     const jwks = await options.signingKeys.providerJwks(issuer.id);
     const provider = buildProvider(issuer, issuerUrl, jwks, cookieKeys(options.keyring, issuer.id), options);
+    // The provider answers a bug with a generic server_error; the log gets its message (never a request body).
+    provider.on("server_error", (_ctx: unknown, error: Error) => {
+      options.log?.("warn", `oidc provider error (issuer ${issuer.id}): ${error.message}`);
+    });
     const publicKeys = createLocalJWKSet({
       keys: jwks.map(({ kty, n, e, crv, x, y, kid, alg }) => ({ kty, n, e, crv, x, y, kid, alg, use: "sig" })),
     });
