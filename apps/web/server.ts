@@ -2,6 +2,7 @@ import { createApp, loadEnv } from "@authpi/server";
 import next from "next";
 import { createAppServer, exitOnSignals } from "./src/app-server.ts";
 import { createLogger } from "./src/logger.ts";
+import { createOidcServer, OIDC_PREFIX } from "./src/oidc/mount.ts";
 
 /**
  * The one server entry (dev and production): `/v1/*` goes straight to the REST
@@ -23,6 +24,8 @@ const authpi = await createApp(env, {
   process.exit(1);
 });
 
+const oidc = await createOidcServer(authpi, logger);
+
 const app = next({ dev, dir: import.meta.dirname, turbopack: dev });
 await app.prepare();
 const handleNext = app.getRequestHandler();
@@ -33,10 +36,12 @@ const appServer = createAppServer({
   services: authpi.services,
   rateLimiter: authpi.rateLimiter,
   fallback(req, res) {
+    if ((req.url ?? "/").startsWith(OIDC_PREFIX)) return oidc.handle(req, res);
     void handleNext(req, res);
   },
   async onShutdown() {
     await app.close?.();
+    await oidc.close();
     await authpi.close();
   },
 });

@@ -110,6 +110,14 @@ export function createAppServer(options: AppServerOptions): AppServer {
       (count) => count > 0 && logger.info({ purged: count }, "purged audit events past retention"),
       (error: unknown) => logger.error({ err: String(error) }, "audit event purge failed"),
     );
+    services.oidc.purgeExpired().then(
+      (count) => count > 0 && logger.info({ purged: count }, "purged expired OpenID Provider artifacts"),
+      (error: unknown) => logger.error({ err: String(error) }, "OpenID Provider artifact purge failed"),
+    );
+    services.oidc.signingKeys.purgeRetired().then(
+      (count) => count > 0 && logger.info({ purged: count }, "purged retired signing keys"),
+      (error: unknown) => logger.error({ err: String(error) }, "signing key purge failed"),
+    );
     services.adminAuth.purgeExpiredSessions().then(
       (count) => count > 0 && logger.info({ purged: count }, "purged expired admin sessions"),
       (error: unknown) => logger.error({ err: String(error) }, "admin session purge failed"),

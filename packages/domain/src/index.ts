@@ -20,6 +20,7 @@ export * from "./input-safety.ts";
 export * from "./issuer/rules.ts";
 export * from "./issuer/schema.ts";
 export * from "./merge-patch.ts";
+export * from "./oidc/index.ts";
 export * from "./password/breached.ts";
 export * from "./password/policy.ts";
 export * from "./user/rules.ts";

@@ -1,5 +1,5 @@
 import { type Database, openDatabase } from "./database.ts";
-import type { Env } from "./env.ts";
+import { type Env, publicUrl } from "./env.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit/limiter.ts";
 import { type Keyring, loadKeyring } from "./secrets/keyring.ts";
 import { createServices, type Services } from "./services.ts";
@@ -53,6 +53,7 @@ export async function createApp(env: Env, options: CreateAppOptions = {}): Promi
           onStoreError: options.onRateLimitStoreError,
         }
       : {},
+    publicUrl: publicUrl(env),
   });
   // Built on first use: a CLI command never connects to Redis.
   let rateLimiter: RateLimiter | undefined;

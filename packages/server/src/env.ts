@@ -35,10 +35,24 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().min(1).optional(),
   /** On SIGTERM, how long in-flight requests may take before connections are cut. */
   AUTHPI_SHUTDOWN_TIMEOUT_SECONDS: intFromEnv(10, 0),
+  /**
+   * The public origin of this server: every issuer's OpenID Provider is `{AUTHPI_PUBLIC_URL}/oidc/{issuer_id}`
+   * (its `iss`). Defaults to `http://localhost:{PORT}`.
+   */
+  AUTHPI_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Mail for the hosted sign-in pages (verification codes). Without it mail goes to the log and `.data/outbox/`. */
+  SMTP_URL: z.string().min(1).optional(),
+  /** The From address of that mail. */
+  SMTP_FROM: z.string().min(1).default("AuthPI <no-reply@authpi.local>"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** The origin every issuer URL starts with (no trailing slash). */
+export function publicUrl(env: Pick<Env, "AUTHPI_PUBLIC_URL" | "PORT">): string {
+  return (env.AUTHPI_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
+}
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));

@@ -12,11 +12,22 @@ export type { ClientService } from "./clients/service.ts";
 export { type Clock, systemClock } from "./clock.ts";
 export { type Database, openDatabase } from "./database.ts";
 export { DATABASE_RETRY_AFTER_SECONDS, databaseUnavailable } from "./database-errors.ts";
-export { type Env, loadEnv } from "./env.ts";
+export { type Env, loadEnv, publicUrl } from "./env.ts";
 export type { Readiness } from "./health/service.ts";
 export type { IdempotencyScope, IdempotentResult, StoredResponse } from "./idempotency/service.ts";
 export type { Versioned, WriteOptions } from "./issuers/service.ts";
 export { JsonText } from "./json-text.ts";
+export { createMailer, type Mail, type Mailer } from "./mail/mailer.ts";
+export { createSignInAttempts, SIGN_IN_LIMITS, type SignInAttempts } from "./oidc/attempts.ts";
+export type {
+  ClientDirectory,
+  UserDirectory,
+} from "./oidc/directory.ts";
+export { createEmailVerification, EMAIL_VERIFICATION, type EmailVerification } from "./oidc/email-verification.ts";
+export { createProviderPool, OIDC_CHANNEL, type PooledProvider, type ProviderPool } from "./oidc/pool.ts";
+export { type IssuerSnapshot, issuerUrlFor, oidcBasePath, userClaimValues } from "./oidc/provider.ts";
+export { createPasswordSignIn, type PasswordSignIn } from "./oidc/sign-in.ts";
+export { PREVIOUS_KEY_RETENTION_SECONDS, type SigningKeyView } from "./oidc/signing-keys.ts";
 export {
   createRateLimiter,
   type RateLimitConfig,

@@ -10,9 +10,12 @@ import { createHealthService } from "./health/service.ts";
 import { createIdempotencyService, type IdempotencyService } from "./idempotency/service.ts";
 import { createIssuerRepository } from "./issuers/repository.ts";
 import { createIssuerService } from "./issuers/service.ts";
+import { providerArtifacts, purgeExpiredArtifacts } from "./oidc/adapter.ts";
+import { notifyIssuerChanged } from "./oidc/pool.ts";
+import { createSigningKeyService } from "./oidc/signing-keys.ts";
 import type { Keyring } from "./secrets/keyring.ts";
 import { type Sql, sqlOf } from "./sql.ts";
-import { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";
+import type { ProviderArtifacts } from "./users/provider-artifacts.ts";
 import { createUserService } from "./users/service.ts";
 
 export interface ServiceOptions {
@@ -27,6 +30,8 @@ export interface ServiceOptions {
    * uncached path turn it off.
    */
   apiKeyCache?: boolean;
+  /** `AUTHPI_PUBLIC_URL` (`publicUrl(env)`): issuer URLs start with it. Default `http://localhost:3000`. */
+  publicUrl?: string;
   /** The OpenID Provider's sessions, grants and tokens, revoked with a user or a client. */
   providerArtifacts?: ProviderArtifacts;
 }
@@ -42,6 +47,7 @@ interface Shared {
 /** The use cases whose queries run on `sql` (the pool, or one transaction) and whose events name `caller`. */
 function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Shared, caller: Caller) {
   const audit = createAuditRecorder(sql, clock, caller);
+  const artifacts = options.providerArtifacts ?? providerArtifacts(db);
   const keyWrites = apiKeys.writesOn(sql, audit);
   return {
     db,
@@ -50,7 +56,7 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Sh
     accounts: createAccountService(db, clock, keyWrites, audit),
     adminAuth,
     issuers: createIssuerService(
-      createIssuerRepository(sql),
+      createIssuerRepository(sql, options.publicUrl ?? DEFAULT_PUBLIC_URL),
       clock,
       { deleteGraceDays: options.deleteGraceDays ?? 30 },
       audit,
@@ -58,8 +64,18 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Sh
     health: createHealthService(db.pool),
     authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring(), audit),
     events: createEventService(sql, clock),
-    clients: createClientService(db, clock, options.providerArtifacts ?? noProviderArtifacts),
-    users: createUserService(db, clock, { artifacts: options.providerArtifacts ?? noProviderArtifacts }),
+    clients: createClientService(db, clock, artifacts),
+    users: createUserService(db, clock, { artifacts }),
+    oidc: {
+      signingKeys: createSigningKeyService(
+        db,
+        clock,
+        () => options.keyring ?? missingKeyring(),
+        (issuerId) => notifyIssuerChanged(db, issuerId),
+      ),
+      /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
+      purgeExpired: (now = clock()) => purgeExpiredArtifacts(db, now),
+    },
   };
 }
 
@@ -139,6 +155,8 @@ export function createServices(db: Db, options: ServiceOptions = {}): Services {
   );
   return servicesOn(db, sqlOf(db), { clock, apiKeys, adminAuth, options }, SYSTEM_CALLER);
 }
+
+const DEFAULT_PUBLIC_URL = "http://localhost:3000";
 
 function missingKeyring(): never {
   throw new Error("No encryption keyring configured: pass `keyring` (from loadKeyring(env)) to createServices");

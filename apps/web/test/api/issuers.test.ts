@@ -45,6 +45,7 @@ describe("POST /issuers", () => {
       updated_at: expect.stringMatching(ISO_MS),
       deleted_at: null,
       purge_after: null,
+      issuer_url: `http://localhost:3000/oidc/${res.body.id}`,
     });
     expect(res.body.created_at).toBe(res.body.updated_at);
   });

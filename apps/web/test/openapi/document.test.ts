@@ -106,7 +106,7 @@ describe("GET /v1/openapi.json", () => {
     expect(response.body.openapi).toBe("3.1.0");
   });
 
-  test("documents the ten operations of the spec, the thirteen of clients and users and the events list", async () => {
+  test("documents the ten operations of the spec, clients and users, events and the issuer's signing keys", async () => {
     const response = await api.request("GET", "/v1/openapi.json", { apiKey: null });
     expect(
       documentOperations(response.body)
@@ -138,6 +138,8 @@ describe("GET /v1/openapi.json", () => {
         "deleteUserFactor",
         "deleteUserSessions",
         "listEvents",
+        "listSigningKeys",
+        "rotateSigningKey",
       ].sort(),
     );
   });

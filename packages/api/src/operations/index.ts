@@ -5,6 +5,7 @@ import { authMethodOperations } from "./auth-methods.ts";
 import { clientOperations } from "./clients.ts";
 import { eventOperations } from "./events.ts";
 import { issuerOperations } from "./issuers.ts";
+import { signingKeyOperations } from "./signing-keys.ts";
 import { userOperations } from "./users.ts";
 
 /**
@@ -19,6 +20,7 @@ export const resources = {
   users: userOperations,
   apiKeys: apiKeyOperations,
   events: eventOperations,
+  signingKeys: signingKeyOperations,
 };
 
 export const operations: AnyOperation[] = Object.values(resources).flatMap((ops) => Object.values(ops));

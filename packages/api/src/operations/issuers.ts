@@ -29,6 +29,7 @@ const issuerExample = Issuer.parse({
   updated_at: EXAMPLE_TIME,
   deleted_at: null,
   purge_after: null,
+  issuer_url: `http://localhost:3000/oidc/${EXAMPLE_ISSUER}`,
 });
 
 const tag = "Issuers";

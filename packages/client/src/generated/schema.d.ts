@@ -289,6 +289,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/accounts/{account_id}/issuers/{issuer_id}/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Signing Keys
+         * @description Lists the keys the issuer's OpenID Provider publishes in its JWKS: the current one, and after a rotation the previous one until every token it signed has expired. The first key (RS256) is created on first use.
+         */
+        get: operations["listSigningKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accounts/{account_id}/issuers/{issuer_id}/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Signing Key
+         * @description Creates a new current key; the one before becomes `previous` and stays in the JWKS until every token it signed has expired (`retire_after`). Tokens signed before keep verifying; new ones carry the new `kid`.
+         */
+        post: operations["rotateSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1150,6 +1190,14 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        RotateSigningKeyInput: {
+            /**
+             * @description The algorithm of the new key.
+             * @default RS256
+             * @enum {string}
+             */
+            alg?: "RS256" | "ES256";
+        };
         IssuerList: {
             /** @constant */
             object: "list";
@@ -1243,6 +1291,8 @@ export interface components {
             deleted_at: string | null;
             /** @description When a deleted issuer is purged for good. */
             purge_after: string | null;
+            /** @description Read-only. The issuer's OpenID Provider, `{AUTHPI_PUBLIC_URL}/oidc/{id}`: its `iss`, and the base of its discovery document. */
+            issuer_url: string;
         };
         /** @description The body of every error response. */
         ApiError: {
@@ -2161,6 +2211,33 @@ export interface components {
             /** @description The value after (null when absent). A secret reads "[set]". */
             to: unknown;
         };
+        SigningKeyList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["SigningKey"][];
+        };
+        SigningKey: {
+            /** @constant */
+            object: "signing_key";
+            /** @description The key id (`kid` in the JWKS and in every token it signs): its RFC 7638 thumbprint. */
+            id: string;
+            /** @enum {string} */
+            alg: "RS256" | "ES256";
+            /**
+             * @description `current` signs new tokens; `previous` stays in the JWKS until its tokens have expired.
+             * @enum {string}
+             */
+            status: "current" | "previous";
+            /**
+             * Format: date-time
+             * @description RFC 3339 UTC timestamp with milliseconds.
+             */
+            created_at: string;
+            /** @description When it stopped signing (a rotation). */
+            rotated_at: string | null;
+            /** @description When a previous key leaves the JWKS. */
+            retire_after: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -2249,7 +2326,8 @@ export interface operations {
                      *           "created_at": "2026-11-27T22:40:00.000Z",
                      *           "updated_at": "2026-11-27T22:40:00.000Z",
                      *           "deleted_at": null,
-                     *           "purge_after": null
+                     *           "purge_after": null,
+                     *           "issuer_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
                      *         }
                      *       ],
                      *       "has_more": false,
@@ -2458,7 +2536,8 @@ export interface operations {
                      *       "created_at": "2026-11-27T22:40:00.000Z",
                      *       "updated_at": "2026-11-27T22:40:00.000Z",
                      *       "deleted_at": null,
-                     *       "purge_after": null
+                     *       "purge_after": null,
+                     *       "issuer_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
                      *     }
                      */
                     "application/json": components["schemas"]["Issuer"];
@@ -2709,7 +2788,8 @@ export interface operations {
                      *       "created_at": "2026-11-27T22:40:00.000Z",
                      *       "updated_at": "2026-11-27T22:40:00.000Z",
                      *       "deleted_at": null,
-                     *       "purge_after": null
+                     *       "purge_after": null,
+                     *       "issuer_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
                      *     }
                      */
                     "application/json": components["schemas"]["Issuer"];
@@ -3162,7 +3242,8 @@ export interface operations {
                      *       "created_at": "2026-11-27T22:40:00.000Z",
                      *       "updated_at": "2026-11-27T22:40:00.000Z",
                      *       "deleted_at": null,
-                     *       "purge_after": null
+                     *       "purge_after": null,
+                     *       "issuer_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0"
                      *     }
                      */
                     "application/json": components["schemas"]["Issuer"];
@@ -7344,6 +7425,412 @@ export interface operations {
                     RateLimit: string;
                     /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
                     Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too Many Requests - Rate limit or resource limit exceeded. */
+            429: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Internal Server Error - An unexpected error occurred. */
+            500: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Service Unavailable - The database cannot be reached; retry later. */
+            503: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    listSigningKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The unique identifier of the account (`acct_` + ULID). */
+                account_id: string;
+                /** @description The unique identifier of the issuer (`iss_` + ULID). */
+                issuer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signing keys retrieved successfully */
+            200: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "object": "signing_key",
+                     *           "id": "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+                     *           "alg": "RS256",
+                     *           "status": "current",
+                     *           "created_at": "2026-11-27T22:40:00.000Z",
+                     *           "rotated_at": null,
+                     *           "retire_after": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SigningKeyList"];
+                };
+            };
+            /** @description Unauthorized - Authentication is required or has failed. */
+            401: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Forbidden - You don't have permission to perform this action. */
+            403: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not Found - The requested resource does not exist. */
+            404: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Too Many Requests - Rate limit or resource limit exceeded. */
+            429: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Internal Server Error - An unexpected error occurred. */
+            500: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Service Unavailable - The database cannot be reached; retry later. */
+            503: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    rotateSigningKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry: 1–255 printable ASCII characters (bare or as a quoted sf-string). A retry with the same key and request replays the first response for 24 hours. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The unique identifier of the account (`acct_` + ULID). */
+                account_id: string;
+                /** @description The unique identifier of the issuer (`iss_` + ULID). */
+                issuer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "alg": "RS256"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RotateSigningKeyInput"];
+            };
+        };
+        responses: {
+            /** @description The keys after the rotation */
+            200: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description Present when this is the stored response of an earlier request with the same Idempotency-Key. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "data": [
+                     *         {
+                     *           "object": "signing_key",
+                     *           "id": "b3Qc2o8wJxg1Vd0mEo9yU6sTqRkP1nLhA4fWzXcYv2E",
+                     *           "alg": "RS256",
+                     *           "status": "current",
+                     *           "created_at": "2026-11-27T22:40:00.000Z",
+                     *           "rotated_at": null,
+                     *           "retire_after": null
+                     *         },
+                     *         {
+                     *           "object": "signing_key",
+                     *           "id": "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+                     *           "alg": "RS256",
+                     *           "status": "previous",
+                     *           "created_at": "2026-11-27T22:40:00.000Z",
+                     *           "rotated_at": "2026-11-27T22:40:00.000Z",
+                     *           "retire_after": "2026-11-28T22:41:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SigningKeyList"];
+                };
+            };
+            /** @description Bad Request - The request is malformed or contains invalid data. */
+            400: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unauthorized - Authentication is required or has failed. */
+            401: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    "RateLimit-Policy"?: string;
+                    RateLimit?: string;
+                    /** @description `Bearer realm="authpi"`, with `error` for a bad key. */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Forbidden - You don't have permission to perform this action. */
+            403: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not Found - The requested resource does not exist. */
+            404: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
+            405: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    /** @description The methods the path accepts, e.g. `GET, PATCH, DELETE`. */
+                    Allow: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Conflict - The request conflicts with the current state of the resource. */
+            409: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Payload Too Large - The request body is larger than 100 KB. */
+            413: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unsupported Media Type - The request body must be `application/json`. */
+            415: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Unprocessable Entity - The request is well-formed but contains semantic errors. */
+            422: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -14,6 +14,7 @@ function issuer(overrides: Partial<Issuer> = {}): Issuer {
     updated_at: "2026-11-27T00:00:00.000Z",
     deleted_at: null,
     purge_after: null,
+    issuer_url: "http://localhost:3000/oidc/iss_01M8FNXRDG6PFQ1QYSHA3R8PXW",
     ...overrides,
   };
 }

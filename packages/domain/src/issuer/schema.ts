@@ -143,6 +143,11 @@ export const Issuer = z
     updated_at: Timestamp,
     deleted_at: Timestamp.nullable(),
     purge_after: Timestamp.nullable().describe("When a deleted issuer is purged for good."),
+    issuer_url: z
+      .string()
+      .describe(
+        "Read-only. The issuer's OpenID Provider, `{AUTHPI_PUBLIC_URL}/oidc/{id}`: its `iss`, and the base of its discovery document.",
+      ),
   })
   .meta({ id: "Issuer" });
 export type Issuer = z.infer<typeof Issuer>;

@@ -1,9 +1,10 @@
+import { createHash } from "node:crypto";
 import type { IssuerConfig, IssuerStatus } from "@authpi/domain";
 import { type Sql, statement } from "../sql.ts";
-import { isoTimestamp, jsonObject } from "../sql-json.ts";
+import { isoTimestamp, jsonObject, literal } from "../sql-json.ts";
 
 /** The API object of an issuer (`Issuer` in the domain), field by field, as Postgres builds it. */
-export function issuerJson(alias: string): string {
+export function issuerJson(alias: string, publicUrl: string): string {
   const c = (column: string) => `${alias}.${column}`;
   return jsonObject({
     object: "'issuer'",
@@ -20,6 +21,8 @@ export function issuerJson(alias: string): string {
     updated_at: isoTimestamp(c("updated_at")),
     deleted_at: isoTimestamp(c("deleted_at")),
     purge_after: isoTimestamp(c("purge_after")),
+    // Read-only: the issuer's OpenID Provider, `{AUTHPI_PUBLIC_URL}/oidc/{id}` (api-contract §7).
+    issuer_url: `${literal(`${publicUrl}/oidc/`)} || ${c("id")}`,
   });
 }
 
@@ -31,70 +34,80 @@ export interface IssuerJsonRow {
   json: string;
 }
 
-const RETURNING = `id, version, status, ${issuerJson("issuers")}::text AS json`;
-
-const FIND = statement("issuer_find", `SELECT ${RETURNING} FROM issuers WHERE account_id = $1 AND id = $2`);
-
 /**
- * One keyset page in one statement, cursor check included: `$2` is the cursor
- * (the last id of the previous page) or null, `$3` the page size. The page reads
- * `limit + 1` rows to know whether more follow. Four variants (cursor or not,
- * status or not) so that each has a plan that uses its index.
+ * The statements of one public URL (the issuer URL is part of the API JSON
+ * Postgres builds). Named per URL: a connection prepares each name once.
  */
-function pageStatement(name: string, where: string, cursor: boolean): ReturnType<typeof statement> {
-  return statement(
-    name,
-    `WITH page AS (
-       SELECT * FROM issuers i
-       WHERE i.account_id = $1 AND ${where} ${cursor ? "AND i.id < $2" : "AND $2::text IS NULL"}
-       ORDER BY i.id DESC LIMIT $3::int + 1
-     ), shown AS (SELECT * FROM page ORDER BY id DESC LIMIT $3::int)
-     SELECT ${cursor ? "EXISTS (SELECT 1 FROM issuers c WHERE c.account_id = $1 AND c.id = $2)" : "true"} AS cursor_found,
-       json_build_object(
-         'object', 'list',
-         'data', COALESCE((SELECT json_agg(${issuerJson("s")} ORDER BY s.id DESC) FROM shown s), '[]'::json),
-         'has_more', (SELECT count(*) FROM page) > $3::int,
-         'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $3::int THEN (SELECT min(id) FROM shown) END
-       )::text AS json`,
+function statementsFor(publicUrl: string) {
+  const suffix = `_${createHash("sha256").update(publicUrl).digest("hex").slice(0, 8)}`;
+  const RETURNING = `id, version, status, ${issuerJson("issuers", publicUrl)}::text AS json`;
+
+  const FIND = statement(`issuer_find${suffix}`, `SELECT ${RETURNING} FROM issuers WHERE account_id = $1 AND id = $2`);
+
+  /**
+   * One keyset page in one statement, cursor check included: `$2` is the cursor
+   * (the last id of the previous page) or null, `$3` the page size. The page reads
+   * `limit + 1` rows to know whether more follow. Four variants (cursor or not,
+   * status or not) so that each has a plan that uses its index.
+   */
+  function pageStatement(name: string, where: string, cursor: boolean): ReturnType<typeof statement> {
+    return statement(
+      name,
+      `WITH page AS (
+         SELECT * FROM issuers i
+         WHERE i.account_id = $1 AND ${where} ${cursor ? "AND i.id < $2" : "AND $2::text IS NULL"}
+         ORDER BY i.id DESC LIMIT $3::int + 1
+       ), shown AS (SELECT * FROM page ORDER BY id DESC LIMIT $3::int)
+       SELECT ${cursor ? "EXISTS (SELECT 1 FROM issuers c WHERE c.account_id = $1 AND c.id = $2)" : "true"} AS cursor_found,
+         json_build_object(
+           'object', 'list',
+           'data', COALESCE((SELECT json_agg(${issuerJson("s", publicUrl)} ORDER BY s.id DESC) FROM shown s), '[]'::json),
+           'has_more', (SELECT count(*) FROM page) > $3::int,
+           'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $3::int THEN (SELECT min(id) FROM shown) END
+         )::text AS json`,
+    );
+  }
+
+  const PAGES = {
+    live: pageStatement(`issuer_page${suffix}`, "i.status <> 'deleted'", false),
+    liveAfter: pageStatement(`issuer_page_after${suffix}`, "i.status <> 'deleted'", true),
+    status: pageStatement(`issuer_page_status${suffix}`, "i.status = $4", false),
+    statusAfter: pageStatement(`issuer_page_status_after${suffix}`, "i.status = $4", true),
+  };
+
+  const INSERT = statement(
+    `issuer_insert${suffix}`,
+    `INSERT INTO issuers (id, account_id, name, description, links, available_scopes, status, settings, metadata,
+       version, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)
+     RETURNING ${RETURNING}`,
   );
+
+  // A PATCH cannot set `deleted` (use_delete_endpoint), so a successful one always leaves (or restores to) a live issuer.
+  const UPDATE_AT_VERSION = statement(
+    `issuer_update_at_version${suffix}`,
+    `UPDATE issuers SET name = $3, description = $4, links = $5, available_scopes = $6, status = $7, settings = $8,
+       metadata = $9, updated_at = $10, deleted_at = NULL, purge_after = NULL, version = version + 1
+     WHERE id = $1 AND version = $2
+     RETURNING ${RETURNING}`,
+  );
+
+  const DELETE_AT_VERSION = statement(
+    `issuer_delete_at_version${suffix}`,
+    `UPDATE issuers SET status = 'deleted', deleted_at = $3, updated_at = $3, purge_after = $4, version = version + 1
+     WHERE id = $1 AND version = $2 AND status <> 'deleted'
+     RETURNING id`,
+  );
+
+  const PURGE_EXPIRED = statement(
+    `issuer_purge_expired${suffix}`,
+    `DELETE FROM issuers WHERE status = 'deleted' AND purge_after <= $1 AND ($2::text IS NULL OR account_id = $2)
+     RETURNING id, account_id`,
+  );
+  return { FIND, PAGES, INSERT, UPDATE_AT_VERSION, DELETE_AT_VERSION, PURGE_EXPIRED };
 }
 
-const PAGES = {
-  live: pageStatement("issuer_page", "i.status <> 'deleted'", false),
-  liveAfter: pageStatement("issuer_page_after", "i.status <> 'deleted'", true),
-  status: pageStatement("issuer_page_status", "i.status = $4", false),
-  statusAfter: pageStatement("issuer_page_status_after", "i.status = $4", true),
-};
-
-const INSERT = statement(
-  "issuer_insert",
-  `INSERT INTO issuers (id, account_id, name, description, links, available_scopes, status, settings, metadata,
-     version, created_at, updated_at)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)
-   RETURNING ${RETURNING}`,
-);
-
-// A PATCH cannot set `deleted` (use_delete_endpoint), so a successful one always leaves (or restores to) a live issuer.
-const UPDATE_AT_VERSION = statement(
-  "issuer_update_at_version",
-  `UPDATE issuers SET name = $3, description = $4, links = $5, available_scopes = $6, status = $7, settings = $8,
-     metadata = $9, updated_at = $10, deleted_at = NULL, purge_after = NULL, version = version + 1
-   WHERE id = $1 AND version = $2
-   RETURNING ${RETURNING}`,
-);
-
-const DELETE_AT_VERSION = statement(
-  "issuer_delete_at_version",
-  `UPDATE issuers SET status = 'deleted', deleted_at = $3, updated_at = $3, purge_after = $4, version = version + 1
-   WHERE id = $1 AND version = $2 AND status <> 'deleted'
-   RETURNING id`,
-);
-
-const PURGE_EXPIRED = statement(
-  "issuer_purge_expired",
-  `DELETE FROM issuers WHERE status = 'deleted' AND purge_after <= $1 AND ($2::text IS NULL OR account_id = $2)
-   RETURNING id, account_id`,
-);
+const STATEMENTS = new Map<string, ReturnType<typeof statementsFor>>();
 
 function configValues(config: IssuerConfig): unknown[] {
   return [
@@ -114,7 +127,13 @@ export interface IssuerPage {
 }
 
 /** Every query on `issuers`; `sql` is the pool or the caller's transaction. */
-export function createIssuerRepository(sql: Sql) {
+export function createIssuerRepository(sql: Sql, publicUrl: string) {
+  let statements = STATEMENTS.get(publicUrl);
+  if (!statements) {
+    statements = statementsFor(publicUrl);
+    STATEMENTS.set(publicUrl, statements);
+  }
+  const { FIND, PAGES, INSERT, UPDATE_AT_VERSION, DELETE_AT_VERSION, PURGE_EXPIRED } = statements;
   return {
     async find(accountId: string, id: string): Promise<IssuerJsonRow | undefined> {
       return (await sql.query<IssuerJsonRow>(FIND, [accountId, id]))[0];

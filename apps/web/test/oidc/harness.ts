@@ -1,0 +1,245 @@
+import { mkdtemp } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  type Clock,
+  createEmailVerification,
+  createMailer,
+  createPasswordSignIn,
+  createProviderPool,
+  createSignInAttempts,
+  type ProviderPool,
+  type Services,
+} from "@authpi/server";
+import { serviceHarness, type TestAccount, testKeyring } from "@authpi/server/testing";
+import * as oidc from "openid-client";
+import { expect, inject } from "vitest";
+import { createLogger } from "../../src/logger.ts";
+import { createOidcHandler } from "../../src/oidc/handler.ts";
+import { providerPages } from "../../src/oidc/pages.ts";
+
+export const PASSWORD = "a long enough passphrase 42";
+export const REDIRECT = "http://localhost:8080/callback";
+
+export interface OidcHarness {
+  baseUrl: string;
+  services: Services;
+  account: TestAccount;
+  pool: ProviderPool;
+  logLines: string[];
+  issuerUrl(issuerId: string): string;
+  /** An active issuer with a `password` auth method (settings merged into the defaults). */
+  newIssuer(input?: Record<string, unknown>): Promise<string>;
+  newClient(issuerId: string, input?: Record<string, unknown>): Promise<{ id: string; secret: string | null }>;
+  newUser(issuerId: string, email: string, input?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The `/oidc` handler on a real HTTP server (port 0) over the run's real database, with the real
+ * clients and users services and a fresh account.
+ */
+export async function oidcHarness(
+  options: { clock?: Clock; smtpUrl?: string; redisUrl?: string; attemptsPrefix?: string; trustProxy?: boolean } = {},
+): Promise<OidcHarness> {
+  const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
+  const account = await harness.newAccount();
+  const logLines: string[] = [];
+  const logger = createLogger({ level: "debug", destination: { write: (line) => logLines.push(line.trimEnd()) } });
+  const { services } = harness;
+  let baseUrl = "";
+  const attempts = createSignInAttempts({
+    redisUrl: options.redisUrl,
+    keyPrefix: options.attemptsPrefix ?? `authpi:test:${process.pid}:${Date.now()}:${Math.random()}`,
+  });
+  const outbox = await mkdtemp(path.join(tmpdir(), "authpi-outbox-"));
+  const pool = createProviderPool(services.db, {
+    db: services.db,
+    clients: services.clients,
+    users: services.users,
+    keyring: testKeyring(),
+    signingKeys: services.oidc.signingKeys,
+    publicUrl: () => baseUrl,
+    databaseUrl: inject("databaseUrl"),
+    trustProxy: options.trustProxy ?? false,
+    ...providerPages,
+  });
+  await pool.start();
+  const server: Server = createServer(
+    createOidcHandler({
+      pool,
+      users: services.users,
+      signIn: createPasswordSignIn(services.users, attempts, services.clock),
+      verification: createEmailVerification(
+        services.db,
+        createMailer({ smtpUrl: options.smtpUrl, from: "AuthPI <no-reply@authpi.test>", outboxDir: outbox }),
+      ),
+      logger,
+      trustProxy: options.trustProxy ?? false,
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    get baseUrl() {
+      return baseUrl;
+    },
+    services,
+    account,
+    pool,
+    logLines,
+    issuerUrl: (issuerId) => `${baseUrl}/oidc/${issuerId}`,
+    async newIssuer(input = {}) {
+      const { value } = await services.issuers.create(account.accountId, { name: "Issuer", ...input });
+      await services.authMethods.create(account.accountId, value.id, {
+        name: "Password",
+        method: "password",
+        first_factor_only: true,
+        settings: { min_length: 8, check_breached: false },
+      });
+      return value.id;
+    },
+    async newClient(issuerId, input = {}) {
+      const { value } = await services.clients.create(account.accountId, issuerId, {
+        name: "Web app",
+        application_type: "web",
+        redirect_uris: ["http://localhost:8080/callback"],
+        post_logout_redirect_uris: ["http://localhost:8080/"],
+        ...input,
+      });
+      return { id: value.id, secret: value.client_secret };
+    },
+    async newUser(issuerId, email, input = {}) {
+      const { value } = await services.users.create(account.accountId, issuerId, {
+        email,
+        password: PASSWORD,
+        email_verified: true,
+        name: "Ada Lovelace",
+        given_name: "Ada",
+        family_name: "Lovelace",
+        ...input,
+      });
+      return value.id;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.close();
+      await attempts.close();
+      await harness.close();
+    },
+  };
+}
+
+/** A browser without JavaScript: follows nothing by itself, keeps cookies per path. */
+export class FormBrowser {
+  private cookies = new Map<string, { value: string; path: string }>();
+
+  private cookieHeader(url: URL): string {
+    return [...this.cookies.entries()]
+      .filter(([, cookie]) => url.pathname.startsWith(cookie.path))
+      .map(([name, cookie]) => `${name}=${cookie.value}`)
+      .join("; ");
+  }
+
+  private store(response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = line.split(";").map((part) => part.trim());
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      const path = attributes.find((a) => a.toLowerCase().startsWith("path="))?.slice(5) ?? "/";
+      const expired = attributes.some((a) => /^expires=Thu, 01 Jan 1970/i.test(a)) || value === "";
+      const key = `${name}`;
+      if (expired) this.cookies.delete(key);
+      else this.cookies.set(key, { value, path });
+    }
+  }
+
+  async request(url: string, init: { method?: string; form?: Record<string, string> } = {}) {
+    const target = new URL(url);
+    const headers: Record<string, string> = {};
+    const cookie = this.cookieHeader(target);
+    if (cookie) headers.cookie = cookie;
+    let body: string | undefined;
+    if (init.form) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      body = new URLSearchParams(init.form).toString();
+    }
+    const response = await fetch(target, {
+      method: init.method ?? (body ? "POST" : "GET"),
+      headers,
+      body,
+      redirect: "manual",
+    });
+    this.store(response);
+    const text = await response.text();
+    const location = response.headers.get("location");
+    return {
+      status: response.status,
+      headers: response.headers,
+      text,
+      location: location ? new URL(location, target).href : null,
+    };
+  }
+
+  /** GETs and follows redirects while they stay on `origin`; returns the last answer and the URL leaving it. */
+  async follow(url: string, origin: string) {
+    let current = url;
+    for (let hop = 0; hop < 10; hop += 1) {
+      const answer = await this.request(current);
+      if (!answer.location?.startsWith(origin)) return { ...answer, url: current };
+      current = answer.location;
+    }
+    throw new Error("too many redirects");
+  }
+
+  /** Submits the first form of a page with its hidden fields plus `fields`; follows the redirects. */
+  async submit(page: { text: string; url: string }, fields: Record<string, string>, origin: string) {
+    const action = /<form method="post" action="([^"]+)"/.exec(page.text)?.[1];
+    if (!action) throw new Error(`no form on the page:\n${page.text.slice(0, 500)}`);
+    const hidden = Object.fromEntries(
+      [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+    );
+    const target = new URL(action.replaceAll("&amp;", "&"), page.url).href;
+    const answer = await this.request(target, { form: { ...hidden, ...fields } });
+    if (answer.location?.startsWith(origin)) {
+      const next = await this.follow(answer.location, origin);
+      return next;
+    }
+    return { ...answer, url: target };
+  }
+}
+
+/** The authorization code flow through the hosted page, with plain form posts. */
+export async function signIn(
+  harness: OidcHarness,
+  configuration: oidc.Configuration,
+  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
+) {
+  const browser = options.browser ?? new FormBrowser();
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(configuration, {
+    redirect_uri: REDIRECT,
+    scope: options.scope ?? "openid profile email",
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    nonce,
+  });
+  const page = await browser.follow(url.href, harness.baseUrl);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('<label for="email">Email</label>');
+  expect(page.text).toContain('<label for="password">Password</label>');
+  const done = await browser.submit(
+    page,
+    { email: options.email ?? "ada@example.com", password: options.password ?? PASSWORD },
+    harness.baseUrl,
+  );
+  return { done, verifier, state, nonce, browser };
+}

@@ -1,0 +1,4 @@
+export * from "./claims.ts";
+export * from "./session.ts";
+export * from "./signing-key.ts";
+export * from "./signup.ts";

@@ -1,0 +1,24 @@
+/**
+ * What the OpenID Provider reads from the clients and users of an issuer. The clients and users
+ * services implement it (`services.clients`, `services.users`); the provider never touches their
+ * tables itself.
+ */
+import type { PoolUser, ProviderClient } from "@authpi/domain";
+
+export type { PoolUser, ProviderClient };
+
+export interface ClientDirectory {
+  findForProvider(issuerId: string, clientId: string): Promise<ProviderClient | null>;
+  /** The current secret, or the previous one within its grace. Secrets are stored only as hashes. */
+  verifySecret(issuerId: string, clientId: string, secret: string, now?: Date): Promise<boolean>;
+}
+
+export interface UserDirectory {
+  findById(issuerId: string, userId: string): Promise<PoolUser | null>;
+  findByEmail(issuerId: string, email: string): Promise<PoolUser | null>;
+  /** The user when the password is right (blocked users included: the caller refuses them), else null. */
+  verifyPassword(issuerId: string, email: string, password: string): Promise<PoolUser | null>;
+  signUp(issuerId: string, input: { email: string; password: string; name?: string }): Promise<PoolUser>;
+  markSignedIn(issuerId: string, userId: string, at: Date): Promise<void>;
+  setEmailVerified(issuerId: string, userId: string): Promise<void>;
+}
