@@ -9,7 +9,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { createHealthService } from "./health/service.ts";
 import { createIdempotencyService, type IdempotencyService } from "./idempotency/service.ts";
 import { createIssuerRepository } from "./issuers/repository.ts";
-import { createIssuerService } from "./issuers/service.ts";
+import { createIssuerService, createRecentIssuers, type RecentIssuers } from "./issuers/service.ts";
 import { providerArtifacts, purgeExpiredArtifacts } from "./oidc/adapter.ts";
 import { notifyIssuerChanged } from "./oidc/pool.ts";
 import { createSigningKeyService } from "./oidc/signing-keys.ts";
@@ -41,11 +41,13 @@ interface Shared {
   apiKeys: ApiKeyService;
   /** One per process: its sign-in attempt counters must not be re-created with each binding. */
   adminAuth: AdminAuthService;
+  /** One per process, shared by every binding: the PATCH fast path (see `createRecentIssuers`). */
+  recentIssuers: RecentIssuers;
   options: ServiceOptions;
 }
 
 /** The use cases whose queries run on `sql` (the pool, or one transaction) and whose events name `caller`. */
-function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Shared, caller: Caller) {
+function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers, options }: Shared, caller: Caller) {
   const audit = createAuditRecorder(sql, clock, caller);
   const artifacts = options.providerArtifacts ?? providerArtifacts(db);
   const keyWrites = apiKeys.writesOn(sql, audit);
@@ -58,7 +60,8 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Sh
     issuers: createIssuerService(
       createIssuerRepository(sql, options.publicUrl ?? DEFAULT_PUBLIC_URL),
       clock,
-      { deleteGraceDays: options.deleteGraceDays ?? 30 },
+      // Only autocommitted writes may cache a version: a transaction could still roll it back.
+      { deleteGraceDays: options.deleteGraceDays ?? 30, recent: sql.inTransaction ? undefined : recentIssuers },
       audit,
     ),
     health: createHealthService(db.pool),
@@ -82,17 +85,22 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Sh
 type UseCases = ReturnType<typeof useCasesOn>;
 
 /**
- * Every write that records an event (api-contract §9). Each runs in one
- * transaction with its event: on the pool it opens one and runs on use cases
- * bound to it; inside one (an idempotent request) it joins it. So a write that
- * fails or rolls back leaves no event, and an event never lacks its change.
- * A new resource's writes are one line here (and one `audit.record` after the write).
+ * Every write that records its event in a statement of its own (api-contract
+ * §9): `audit.record` after the write. Each runs in one transaction with its
+ * event: on the pool it opens one and runs on use cases bound to it; inside one
+ * (an idempotent request) it joins it. So a write that fails or rolls back
+ * leaves no event, and an event never lacks its change. Such a write is one
+ * line here.
+ *
+ * A write whose event is part of its own statement (`withEvent` in
+ * audit/repository.ts, with `audit.values`) needs no line: one statement is
+ * atomic on the pool, and inside a transaction it simply runs in it. Issuers
+ * and auth methods write that way (POST one statement, PATCH a read and one).
  */
 const AUDITED_WRITES = {
   accounts: ["bootstrap"],
   apiKeys: ["create", "revoke"],
-  issuers: ["create", "update", "delete", "purgeExpired"],
-  authMethods: ["create", "update", "delete"],
+  issuers: ["purgeExpired"],
 } as const satisfies { [S in keyof UseCases]?: readonly (keyof UseCases[S])[] };
 
 function withAuditedWrites(useCases: UseCases, sql: Sql, on: (tx: Sql) => UseCases): UseCases {
@@ -153,7 +161,8 @@ export function createServices(db: Db, options: ServiceOptions = {}): Services {
     options.adminAuth ?? {},
     createAuditRecorder(sqlOf(db), clock, SYSTEM_CALLER),
   );
-  return servicesOn(db, sqlOf(db), { clock, apiKeys, adminAuth, options }, SYSTEM_CALLER);
+  const recentIssuers = createRecentIssuers();
+  return servicesOn(db, sqlOf(db), { clock, apiKeys, adminAuth, recentIssuers, options }, SYSTEM_CALLER);
 }
 
 const DEFAULT_PUBLIC_URL = "http://localhost:3000";

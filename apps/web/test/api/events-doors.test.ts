@@ -29,7 +29,7 @@ afterAll(async () => {
 /**
  * Every mutating operation of the registry and the events it writes (each exercised in
  * events*.test.ts). A new mutating operation fails here until its event is declared
- * (`AUDITED_WRITES` + `audit.record` in its service) and tested.
+ * (in its write's statement with `withEvent`, or `AUDITED_WRITES` + `audit.record`) and tested.
  */
 const EVENTS_OF_MUTATING_OPERATIONS: Record<string, string[]> = {
   createIssuer: ["issuer.created"],

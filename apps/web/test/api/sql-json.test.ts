@@ -45,6 +45,8 @@ async function issuerFromPrisma(id: string): Promise<Issuer> {
     updated_at: toTimestamp(row.updatedAt),
     deleted_at: row.deletedAt ? toTimestamp(row.deletedAt) : null,
     purge_after: row.purgeAfter ? toTimestamp(row.purgeAfter) : null,
+    // Derived, not stored: the services' default AUTHPI_PUBLIC_URL.
+    issuer_url: `http://localhost:3000/oidc/${row.id}`,
   });
 }
 

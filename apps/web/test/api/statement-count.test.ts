@@ -59,21 +59,98 @@ describe("statements per use case", () => {
     expect(refused).toHaveLength(1);
   });
 
-  // A write and its audit event commit together (api-contract §9): one transaction around them.
-  test("GET one is one statement; POST one INSERT and its event; PATCH one read, one conditional UPDATE and its event", async () => {
+  // A write and its audit event commit together (api-contract §9): one statement holds both, no transaction.
+  test("GET one is one statement; POST one INSERT with its event; PATCH a read and one conditional UPDATE with its event", async () => {
     const created = await services.issuers.create(account.accountId, { name: "Counted" });
     const id = created.value.id;
     expect(await measure(() => services.issuers.get(account.accountId, id))).toHaveLength(1);
     const post = await measure(() => services.issuers.create(account.accountId, { name: "One insert" }));
-    expect(post).toHaveLength(4);
-    expect(post[0]).toMatch(/^BEGIN/);
-    expect(post[1]).toMatch(/^INSERT INTO issuers .* RETURNING /);
-    expect(post[2]).toMatch(/^INSERT INTO audit_events /);
-    expect(post[3]).toBe("COMMIT");
-    const patch = await measure(() => services.issuers.update(account.accountId, id, { description: "x" }));
-    expect(patch).toHaveLength(5);
-    expect(patch[2]).toMatch(/^UPDATE issuers SET .* WHERE id = \$1 AND version = \$2 RETURNING /);
-    expect(patch[3]).toMatch(/^INSERT INTO audit_events /);
+    expect(post).toHaveLength(1);
+    expect(post[0]).toMatch(/^WITH changed AS \(INSERT INTO issuers .* RETURNING .*INSERT INTO audit_events /);
+    // Another process (here: a fresh set of services) has never seen the issuer: it reads, then writes.
+    const other = createServices(db, { keyring: testKeyring(), apiKeyCache: false });
+    const patch = await measure(() => other.issuers.update(account.accountId, id, { description: "x" }));
+    expect(patch).toHaveLength(2);
+    expect(patch[0]).toMatch(/^SELECT .* FROM issuers WHERE account_id = \$1 AND id = \$2/);
+    expect(patch[1]).toMatch(
+      /^WITH changed AS \(UPDATE issuers SET .* WHERE id = \$1 AND version = \$2 RETURNING .*INSERT INTO audit_events /,
+    );
+    await other.close();
+  });
+
+  test("a PATCH from the version this process last saw is one statement; a stale one falls back to read and write", async () => {
+    const { value } = await services.issuers.create(account.accountId, { name: "Fast path" });
+    const first = await measure(() => services.issuers.update(account.accountId, value.id, { description: "one" }));
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatch(/^WITH changed AS \(UPDATE issuers /);
+    // Chained PATCHes stay at one statement: each starts from the version the previous one wrote.
+    expect(
+      await measure(() => services.issuers.update(account.accountId, value.id, { description: "two" })),
+    ).toHaveLength(1);
+    // Another process moves the version: this one's UPDATE matches no row, it reads and writes again.
+    const other = createServices(db, { keyring: testKeyring(), apiKeyCache: false });
+    await other.issuers.update(account.accountId, value.id, { description: "elsewhere" });
+    await other.close();
+    const stale = await measure(() =>
+      services.issuers.update(account.accountId, value.id, { metadata: { after: "stale" } }),
+    );
+    expect(stale).toHaveLength(3);
+    const current = JSON.parse((await services.issuers.get(account.accountId, value.id)).value.json);
+    // Nothing of the other write is lost, and exactly one event per successful PATCH.
+    expect(current).toMatchObject({ description: "elsewhere", metadata: { after: "stale" } });
+    const events = JSON.parse(
+      (await services.events.list(account.accountId, { limit: 10, resource_id: value.id })).json,
+    );
+    expect(events.data.map((e: { type: string }) => e.type)).toEqual([
+      "issuer.updated",
+      "issuer.updated",
+      "issuer.updated",
+      "issuer.updated",
+      "issuer.created",
+    ]);
+    expect(events.data[0].changes).toEqual({ "metadata.after": { from: null, to: "stale" } });
+  });
+
+  test("inside a transaction, a PATCH neither uses nor leaves a cached version", async () => {
+    const { value } = await services.issuers.create(account.accountId, { name: "Rolled back" });
+    // A PATCH that rolls back must not leave its version for the next PATCH to start from.
+    await services
+      .transaction(async (tx) => {
+        const inTx = await measure(() => tx.issuers.update(account.accountId, value.id, { description: "gone" }));
+        expect(inTx.filter((s) => /^(SELECT|WITH)/.test(s))).toHaveLength(2);
+        throw new Error("roll back");
+      })
+      .catch(() => {});
+    const after = await measure(() => services.issuers.update(account.accountId, value.id, { description: "kept" }));
+    // The version cached by the create is still the database's: one statement, and it is right.
+    expect(after).toHaveLength(1);
+    const current = JSON.parse((await services.issuers.get(account.accountId, value.id)).value.json);
+    expect(current.description).toBe("kept");
+  });
+
+  test("an auth method's write carries its event: lock, checks and one write in one transaction", async () => {
+    const { value: issuer } = await services.issuers.create(account.accountId, { name: "With methods" });
+    let id = "";
+    const create = await measure(async () => {
+      id = (
+        await services.authMethods.create(account.accountId, issuer.id, {
+          method: "email_otp",
+          name: "Codes",
+          first_factor_only: true,
+        })
+      ).value.id;
+    });
+    expect(create).toHaveLength(6);
+    expect(create[0]).toMatch(/^SELECT i.id AS issuer_id/);
+    expect(create[1]).toMatch(/^BEGIN/);
+    expect(create[2]).toMatch(/^SELECT status FROM issuers WHERE id = \$1 FOR UPDATE/);
+    expect(create[4]).toMatch(/^WITH changed AS \(INSERT INTO auth_methods .*INSERT INTO audit_events /);
+    expect(create[5]).toBe("COMMIT");
+    const update = await measure(() =>
+      services.authMethods.update(account.accountId, issuer.id, id, { featured: true }),
+    );
+    expect(update).toHaveLength(5);
+    expect(update[3]).toMatch(/^WITH changed AS \(UPDATE auth_methods .*INSERT INTO audit_events /);
   });
 
   test("a cached API key costs no statement; its revocation is seen at once", async () => {

@@ -29,12 +29,46 @@ export interface EventRow {
   createdAt: Date;
 }
 
+const EVENT_COLUMNS =
+  "id, account_id, type, actor_type, actor_id, resource_type, resource_id, request_id, changes, created_at";
+
 const INSERT = statement(
   "audit_event_insert",
-  `INSERT INTO audit_events (id, account_id, type, actor_type, actor_id, resource_type, resource_id, request_id,
-     changes, created_at)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
+  `INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
 );
+
+/** An event's column values, in `EVENT_COLUMNS` order: the parameters of its insert. */
+export function eventValues(row: EventRow): unknown[] {
+  return [
+    row.id,
+    row.accountId,
+    row.type,
+    row.actor.type,
+    row.actor.id,
+    row.resourceType,
+    row.resourceId,
+    row.requestId,
+    JSON.stringify(row.changes),
+    row.createdAt,
+  ];
+}
+
+/**
+ * A change and its event in one statement (api-contract §9): `change` is an
+ * INSERT/UPDATE/DELETE … RETURNING; the event, whose values are the parameters
+ * from `$first` on (`eventValues`), is inserted once per row it returned. No
+ * row changed (a version that moved), no event; the statement fails, neither.
+ * One statement is atomic: no transaction is needed around it.
+ */
+export function withEvent(change: string, first: number): string {
+  const p = (i: number, type: string) => `$${first + i}::${type}`;
+  const values = ["text", "text", "text", "text", "text", "text", "text", "text", "jsonb", "timestamptz"]
+    .map((type, i) => p(i, type))
+    .join(", ");
+  return `WITH changed AS (${change}),
+    event AS (INSERT INTO audit_events (${EVENT_COLUMNS}) SELECT ${values} FROM changed)
+    SELECT * FROM changed`;
+}
 
 // In batches, so a purge of many rows never holds one long transaction.
 const PURGE = statement(
@@ -87,18 +121,7 @@ const pages = new Map<string, Statement>();
 export function createAuditRepository(sql: Sql) {
   return {
     async insert(row: EventRow): Promise<void> {
-      await sql.query(INSERT, [
-        row.id,
-        row.accountId,
-        row.type,
-        row.actor.type,
-        row.actor.id,
-        row.resourceType,
-        row.resourceId,
-        row.requestId,
-        JSON.stringify(row.changes),
-        row.createdAt,
-      ]);
+      await sql.query(INSERT, eventValues(row));
     },
 
     /** The page as the API's list JSON; `cursorFound` is false when the cursor is no event of this account. */

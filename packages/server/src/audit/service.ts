@@ -15,7 +15,7 @@ import {
 import type { Clock } from "../clock.ts";
 import { JsonText } from "../json-text.ts";
 import type { Sql } from "../sql.ts";
-import { createAuditRepository } from "./repository.ts";
+import { createAuditRepository, type EventRow, eventValues } from "./repository.ts";
 
 /**
  * Who is calling the services, as events record it. A door binds the services
@@ -48,28 +48,36 @@ export interface EventDraft {
 }
 
 /**
- * Writes events on `sql`: a service calls `record` right after its write, on
- * the same executor, so the event commits with the change or not at all (the
- * services wrap each write in a transaction; see `services.ts`).
+ * Events of the caller's writes, committed with the change or not at all:
+ * either in the write's own statement (`values` for a `withEvent` statement;
+ * issuers, auth methods) or as a statement of its own right after the write,
+ * on the same executor (`record`; the services wrap such a write in a
+ * transaction, see `AUDITED_WRITES` in `services.ts`).
  */
 export function createAuditRecorder(sql: Sql, clock: Clock, caller: Caller) {
   const repo = createAuditRepository(sql);
+  function row(draft: EventDraft): EventRow {
+    const id = newId("event", clock().getTime());
+    return {
+      id,
+      accountId: draft.accountId,
+      type: draft.type,
+      actor: draft.actor ?? caller.actor,
+      resourceType: draft.type.slice(0, draft.type.indexOf(".")) as EventResourceType,
+      resourceId: draft.resourceId,
+      requestId: caller.requestId,
+      changes: draft.changes,
+      createdAt: idTimestamp(id),
+    };
+  }
   return {
     caller,
+    /** The event as its own statement, right after the write (inside the write's transaction). */
     async record(draft: EventDraft): Promise<void> {
-      const id = newId("event", clock().getTime());
-      await repo.insert({
-        id,
-        accountId: draft.accountId,
-        type: draft.type,
-        actor: draft.actor ?? caller.actor,
-        resourceType: draft.type.slice(0, draft.type.indexOf(".")) as EventResourceType,
-        resourceId: draft.resourceId,
-        requestId: caller.requestId,
-        changes: draft.changes,
-        createdAt: idTimestamp(id),
-      });
+      await repo.insert(row(draft));
     },
+    /** The event's values for a statement built with `withEvent`: the change and its event in one. */
+    values: (draft: EventDraft): unknown[] => eventValues(row(draft)),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from "@authpi/db";
 import { AUTH_METHOD_TYPES, type AuthMethodConfig, type AuthMethodType, authMethodDefinition } from "@authpi/domain";
+import { withEvent } from "../audit/repository.ts";
 import { type Sql, statement } from "../sql.ts";
 import { isoTimestamp, jsonObject, literal } from "../sql-json.ts";
 
@@ -101,25 +102,32 @@ const SIBLINGS = statement("auth_method_siblings", "SELECT id, method, name FROM
 
 const RETURNING = `id, version, ${authMethodJson("auth_methods")}::text AS json`;
 
+// Each write carries its audit event: parameters after the change's are the event's (`withEvent`).
 const INSERT = statement(
   "auth_method_insert",
-  `INSERT INTO auth_methods (id, issuer_id, name, method, enabled_login, enabled_signup, featured, first_factor_only,
-     settings, secrets, version, created_at, updated_at)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)
-   RETURNING ${RETURNING}`,
+  withEvent(
+    `INSERT INTO auth_methods (id, issuer_id, name, method, enabled_login, enabled_signup, featured, first_factor_only,
+       settings, secrets, version, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)
+     RETURNING ${RETURNING}`,
+    12,
+  ),
 );
 
 const UPDATE_AT_VERSION = statement(
   "auth_method_update_at_version",
-  `UPDATE auth_methods SET name = $3, enabled_login = $4, enabled_signup = $5, featured = $6, settings = $7,
-     secrets = $8, updated_at = $9, version = version + 1
-   WHERE id = $1 AND version = $2
-   RETURNING ${RETURNING}`,
+  withEvent(
+    `UPDATE auth_methods SET name = $3, enabled_login = $4, enabled_signup = $5, featured = $6, settings = $7,
+       secrets = $8, updated_at = $9, version = version + 1
+     WHERE id = $1 AND version = $2
+     RETURNING ${RETURNING}`,
+    10,
+  ),
 );
 
 const DELETE_AT_VERSION = statement(
   "auth_method_delete_at_version",
-  "DELETE FROM auth_methods WHERE id = $1 AND version = $2 RETURNING id",
+  withEvent("DELETE FROM auth_methods WHERE id = $1 AND version = $2 RETURNING id", 3),
 );
 
 export interface Written {
@@ -174,6 +182,7 @@ export function createAuthMethodRepository(sql: Sql, db: Db) {
       publicSettings: Record<string, unknown>;
       secrets: string | null;
       createdAt: Date;
+      event: unknown[];
     }): Promise<Written> {
       const { config } = row;
       const [inserted] = await sql.query<Written>(INSERT, [
@@ -188,12 +197,13 @@ export function createAuthMethodRepository(sql: Sql, db: Db) {
         JSON.stringify(row.publicSettings),
         row.secrets,
         row.createdAt,
+        ...row.event,
       ]);
       if (!inserted) throw new Error("INSERT … RETURNING returned no row");
       return inserted;
     },
 
-    /** Writes only when the row is still at `version`; undefined when it was not. */
+    /** Writes (with its event) only when the row is still at `version`; undefined when it was not. */
     async updateAtVersion(
       id: string,
       version: number,
@@ -203,6 +213,7 @@ export function createAuthMethodRepository(sql: Sql, db: Db) {
         secrets: string | null;
         updatedAt: Date;
       },
+      event: unknown[],
     ): Promise<Written | undefined> {
       const { config } = change;
       const [updated] = await sql.query<Written>(UPDATE_AT_VERSION, [
@@ -215,12 +226,13 @@ export function createAuthMethodRepository(sql: Sql, db: Db) {
         JSON.stringify(change.publicSettings),
         change.secrets,
         change.updatedAt,
+        ...event,
       ]);
       return updated;
     },
 
-    async deleteAtVersion(id: string, version: number): Promise<boolean> {
-      return (await sql.query(DELETE_AT_VERSION, [id, version])).length === 1;
+    async deleteAtVersion(id: string, version: number, event: unknown[]): Promise<boolean> {
+      return (await sql.query(DELETE_AT_VERSION, [id, version, ...event])).length === 1;
     },
 
     /** Cold path (`pnpm rotate-secrets`): Prisma. */

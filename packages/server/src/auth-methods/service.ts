@@ -167,9 +167,14 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
       const id = newId("authMethod", clock().getTime());
       const { settings, secrets } = splitSecrets(config.method, config.settings);
       const ciphertext = encryptSecrets(keyring(), secrets, id);
-      let created: Versioned<AuthMethod>;
+      const event = audit.values({
+        accountId,
+        type: "auth_method.created",
+        resourceId: id,
+        changes: auditDiff(undefined, config),
+      });
       try {
-        created = await inTransaction(async (tx) => {
+        return await inTransaction(async (tx) => {
           await lockIssuer(tx, issuer.issuer_id);
           const siblings = await tx.siblings(issuer.issuer_id);
           if (definition.singleton && siblings.some((m) => m.method === config.method)) {
@@ -189,19 +194,13 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
             publicSettings: settings,
             secrets: ciphertext,
             createdAt: idTimestamp(id),
+            event,
           });
           return written(row);
         });
       } catch (error) {
         mapUniqueViolation(error, config);
       }
-      await audit.record({
-        accountId,
-        type: "auth_method.created",
-        resourceId: id,
-        changes: auditDiff(undefined, config),
-      });
-      return created;
     },
 
     async update(
@@ -224,25 +223,22 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
           const unchanged = JSON.stringify(split.secrets) === JSON.stringify(secrets);
           const ciphertext = unchanged ? row.secrets : encryptSecrets(keyring(), split.secrets, row.id);
           const change = { config: next, publicSettings: split.settings, secrets: ciphertext, updatedAt: clock() };
+          const event = audit.values({
+            accountId,
+            type: "auth_method.updated",
+            resourceId: row.id,
+            changes: auditDiff(toConfig(row, secrets), next),
+          });
           try {
-            const result = await inTransaction(async (tx) => {
+            return await inTransaction(async (tx) => {
               await lockIssuer(tx, row.issuer_id);
               if (!sameName(next.name, row.name)) {
                 const siblings = await tx.siblings(row.issuer_id);
                 if (siblings.some((m) => m.id !== row.id && sameName(m.name, next.name))) throw nameTaken(next.name);
               }
-              const updated = await tx.updateAtVersion(row.id, row.version, change);
+              const updated = await tx.updateAtVersion(row.id, row.version, change, event);
               return updated && written(updated);
             });
-            if (result) {
-              await audit.record({
-                accountId,
-                type: "auth_method.updated",
-                resourceId: row.id,
-                changes: auditDiff(toConfig(row, secrets), next),
-              });
-            }
-            return result;
           } catch (error) {
             mapUniqueViolation(error, next);
           }
@@ -258,18 +254,17 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
         load: () => loadWithIssuer(accountId, issuerId, id),
         row: (loaded) => loaded.row,
         attempt: async ({ row }) => {
-          const deleted = await inTransaction(async (tx) => {
-            await lockIssuer(tx, row.issuer_id);
-            return tx.deleteAtVersion(row.id, row.version);
-          });
-          if (!deleted) return undefined;
-          await audit.record({
+          const event = audit.values({
             accountId,
             type: "auth_method.deleted",
             resourceId: row.id,
             changes: auditDiff(storedConfig(row), undefined),
           });
-          return true;
+          const deleted = await inTransaction(async (tx) => {
+            await lockIssuer(tx, row.issuer_id);
+            return tx.deleteAtVersion(row.id, row.version, event);
+          });
+          return deleted || undefined;
         },
       });
     },

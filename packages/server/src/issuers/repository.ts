@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IssuerConfig, IssuerStatus } from "@authpi/domain";
+import { withEvent } from "../audit/repository.ts";
 import { type Sql, statement } from "../sql.ts";
 import { isoTimestamp, jsonObject, literal } from "../sql-json.ts";
 
@@ -75,28 +76,38 @@ function statementsFor(publicUrl: string) {
     statusAfter: pageStatement(`issuer_page_status_after${suffix}`, "i.status = $4", true),
   };
 
+  // Each write carries its audit event: parameters after the change's are the event's (`withEvent`).
   const INSERT = statement(
     `issuer_insert${suffix}`,
-    `INSERT INTO issuers (id, account_id, name, description, links, available_scopes, status, settings, metadata,
+    withEvent(
+      `INSERT INTO issuers (id, account_id, name, description, links, available_scopes, status, settings, metadata,
        version, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)
      RETURNING ${RETURNING}`,
+      11,
+    ),
   );
 
   // A PATCH cannot set `deleted` (use_delete_endpoint), so a successful one always leaves (or restores to) a live issuer.
   const UPDATE_AT_VERSION = statement(
     `issuer_update_at_version${suffix}`,
-    `UPDATE issuers SET name = $3, description = $4, links = $5, available_scopes = $6, status = $7, settings = $8,
+    withEvent(
+      `UPDATE issuers SET name = $3, description = $4, links = $5, available_scopes = $6, status = $7, settings = $8,
        metadata = $9, updated_at = $10, deleted_at = NULL, purge_after = NULL, version = version + 1
      WHERE id = $1 AND version = $2
      RETURNING ${RETURNING}`,
+      11,
+    ),
   );
 
   const DELETE_AT_VERSION = statement(
     `issuer_delete_at_version${suffix}`,
-    `UPDATE issuers SET status = 'deleted', deleted_at = $3, updated_at = $3, purge_after = $4, version = version + 1
+    withEvent(
+      `UPDATE issuers SET status = 'deleted', deleted_at = $3, updated_at = $3, purge_after = $4, version = version + 1
      WHERE id = $1 AND version = $2 AND status <> 'deleted'
      RETURNING id`,
+      5,
+    ),
   );
 
   const PURGE_EXPIRED = statement(
@@ -135,6 +146,9 @@ export function createIssuerRepository(sql: Sql, publicUrl: string) {
   }
   const { FIND, PAGES, INSERT, UPDATE_AT_VERSION, DELETE_AT_VERSION, PURGE_EXPIRED } = statements;
   return {
+    /** The read-only `issuer_url` of an issuer, as its JSON reads it. */
+    issuerUrl: (id: string) => `${publicUrl}/oidc/${id}`,
+
     async find(accountId: string, id: string): Promise<IssuerJsonRow | undefined> {
       return (await sql.query<IssuerJsonRow>(FIND, [accountId, id]))[0];
     },
@@ -160,27 +174,35 @@ export function createIssuerRepository(sql: Sql, publicUrl: string) {
       accountId: string;
       config: IssuerConfig;
       createdAt: Date;
+      event: unknown[];
     }): Promise<IssuerJsonRow> {
-      const values = [row.id, row.accountId, ...configValues(row.config), row.createdAt];
+      const values = [row.id, row.accountId, ...configValues(row.config), row.createdAt, ...row.event];
       const [inserted] = await sql.query<IssuerJsonRow>(INSERT, values);
       if (!inserted) throw new Error("INSERT … RETURNING returned no row");
       return inserted;
     },
 
-    /** Writes `config` only when the row is still at `version`; undefined when it was not. */
+    /** Writes `config` and its event only when the row is still at `version`; undefined when it was not. */
     async updateAtVersion(
       id: string,
       version: number,
       config: IssuerConfig,
       updatedAt: Date,
+      event: unknown[],
     ): Promise<IssuerJsonRow | undefined> {
-      const values = [id, version, ...configValues(config), updatedAt];
+      const values = [id, version, ...configValues(config), updatedAt, ...event];
       return (await sql.query<IssuerJsonRow>(UPDATE_AT_VERSION, values))[0];
     },
 
-    /** Soft-deletes only when the row is still at `version`; false when it was not. */
-    async deleteAtVersion(id: string, version: number, now: Date, purgeAfter: Date): Promise<boolean> {
-      return (await sql.query(DELETE_AT_VERSION, [id, version, now, purgeAfter])).length === 1;
+    /** Soft-deletes (with its event) only when the row is still at `version`; false when it was not. */
+    async deleteAtVersion(
+      id: string,
+      version: number,
+      now: Date,
+      purgeAfter: Date,
+      event: unknown[],
+    ): Promise<boolean> {
+      return (await sql.query(DELETE_AT_VERSION, [id, version, now, purgeAfter, ...event])).length === 1;
     },
 
     /** Hard-deletes issuers past their grace period (their auth methods cascade); which ones. */

@@ -6,6 +6,7 @@ import {
   etagFor,
   type Issuer,
   idTimestamp,
+  ifMatchSatisfied,
   isId,
   issuerConfigForCreate,
   type List,
@@ -41,6 +42,30 @@ function written(row: IssuerJsonRow): Versioned<Issuer> {
   return { value: JSON.parse(row.json) as Issuer, etag: etagFor(row.id, row.version) };
 }
 
+/**
+ * The latest version this process read or wrote of recent issuers: the starting
+ * point of a PATCH, which then costs one statement (the conditional UPDATE and
+ * its event) instead of two. Never served to a read. Only writes that
+ * autocommit use it (never inside a transaction, which could roll back a
+ * version it cached), so a cached version was in the database; a stale one
+ * only costs the normal path: its UPDATE matches no row, and the PATCH reads again.
+ */
+export function createRecentIssuers(max = 5_000) {
+  const rows = new Map<string, IssuerJsonRow>();
+  return {
+    get: (accountId: string, id: string) => rows.get(`${accountId}/${id}`),
+    set(accountId: string, row: IssuerJsonRow): void {
+      const key = `${accountId}/${row.id}`;
+      rows.delete(key);
+      if (rows.size >= max) rows.delete(rows.keys().next().value as string);
+      rows.set(key, row);
+    },
+    delete: (accountId: string, id: string) => rows.delete(`${accountId}/${id}`),
+  };
+}
+
+export type RecentIssuers = ReturnType<typeof createRecentIssuers>;
+
 function notFound(id: string): DomainError {
   return new DomainError("resource_missing", `No such issuer: '${id}'`, { param: "issuer_id" });
 }
@@ -48,19 +73,55 @@ function notFound(id: string): DomainError {
 /**
  * Issuers. Reads return the API JSON exactly as Postgres built it (the SQL
  * projection is the allowlist; see repository.ts); writes validate with the
- * domain's rules, then run one statement each: POST one INSERT … RETURNING,
- * PATCH one read and one `UPDATE … WHERE version = $n RETURNING`.
+ * domain's rules, then run one statement each, its audit event in it: POST one
+ * INSERT … RETURNING, PATCH one read and one `UPDATE … WHERE version = $n
+ * RETURNING` (only the UPDATE when `recent` holds the current version). The
+ * event's changes are computed before the statement from the validated state.
  */
 export function createIssuerService(
   repo: IssuerRepository,
   clock: Clock,
-  config: { deleteGraceDays: number },
+  config: { deleteGraceDays: number; recent?: RecentIssuers | undefined },
   audit: AuditRecorder,
 ) {
+  const { recent } = config;
+
   async function load(accountId: string, id: string): Promise<IssuerJsonRow> {
     const row = isId("issuer", id) ? await repo.find(accountId, id) : undefined;
     if (!row) throw notFound(id);
+    recent?.set(accountId, row);
     return row;
+  }
+
+  /** The PATCH applied to `row`, written with its event only if the issuer is still at `row.version`. */
+  async function patchAt(accountId: string, row: IssuerJsonRow, patch: UpdateIssuerInput) {
+    // The stored JSON is the API object Postgres built from validated columns: no second parse.
+    const before = JSON.parse(row.json) as Issuer;
+    const next = applyIssuerPatch(before, patch);
+    // A successful PATCH always leaves (or restores to) a live issuer.
+    const after = { ...before, ...next, deleted_at: null, purge_after: null };
+    const event = audit.values({
+      accountId,
+      type: before.status === "deleted" ? "issuer.restored" : "issuer.updated",
+      resourceId: row.id,
+      changes: diffChanges(before, after, { ignore: AUDIT_IGNORED_FIELDS }),
+    });
+    const updated = await repo.updateAtVersion(row.id, row.version, next, clock(), event);
+    if (updated) recent?.set(accountId, updated);
+    return updated && written(updated);
+  }
+
+  /** One statement from the version this process last saw; undefined when that version is gone. */
+  async function patchFromRecent(accountId: string, id: string, patch: UpdateIssuerInput, ifMatch?: string) {
+    const row = recent?.get(accountId, id);
+    if (!row || (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etagFor(row.id, row.version)))) return undefined;
+    try {
+      return await patchAt(accountId, row, patch);
+    } catch (error) {
+      // A rule refused the PATCH on what may be an old version: let the current one decide.
+      if (error instanceof DomainError) return undefined;
+      throw error;
+    }
   }
 
   return {
@@ -78,14 +139,16 @@ export function createIssuerService(
     async create(accountId: string, input: unknown): Promise<Versioned<Issuer>> {
       const issuerConfig = issuerConfigForCreate(input);
       const id = newId("issuer", clock().getTime());
-      const created = written(await repo.insert({ id, accountId, config: issuerConfig, createdAt: idTimestamp(id) }));
-      await audit.record({
+      const state = { ...issuerConfig, deleted_at: null, purge_after: null, issuer_url: repo.issuerUrl(id) };
+      const event = audit.values({
         accountId,
         type: "issuer.created",
         resourceId: id,
-        changes: diffChanges(undefined, created.value, { ignore: AUDIT_IGNORED_FIELDS }),
+        changes: diffChanges(undefined, state, { ignore: AUDIT_IGNORED_FIELDS }),
       });
-      return created;
+      const row = await repo.insert({ id, accountId, config: issuerConfig, createdAt: idTimestamp(id), event });
+      recent?.set(accountId, row);
+      return written(row);
     },
 
     async update(
@@ -94,26 +157,14 @@ export function createIssuerService(
       patch: UpdateIssuerInput,
       options: WriteOptions = {},
     ): Promise<Versioned<Issuer>> {
+      const fast = await patchFromRecent(accountId, id, patch, options.ifMatch);
+      if (fast) return fast;
       return writeWithVersion({
         resource: "issuer",
         ifMatch: options.ifMatch,
         load: () => load(accountId, id),
         row: (row) => row,
-        attempt: async (row) => {
-          // The stored JSON is the API object Postgres built from validated columns: no second parse.
-          const before = JSON.parse(row.json) as Issuer;
-          const next = applyIssuerPatch(before, patch);
-          const updated = await repo.updateAtVersion(row.id, row.version, next, clock());
-          if (!updated) return undefined;
-          const after = written(updated);
-          await audit.record({
-            accountId,
-            type: before.status === "deleted" ? "issuer.restored" : "issuer.updated",
-            resourceId: row.id,
-            changes: diffChanges(before, after.value, { ignore: AUDIT_IGNORED_FIELDS }),
-          });
-          return after;
-        },
+        attempt: (row) => patchAt(accountId, row, patch),
       });
     },
 
@@ -128,8 +179,7 @@ export function createIssuerService(
           if (row.status === "deleted") throw notFound(id);
           const now = clock();
           const purgeAt = purgeAfter(now, config.deleteGraceDays);
-          if (!(await repo.deleteAtVersion(row.id, row.version, now, purgeAt))) return undefined;
-          await audit.record({
+          const event = audit.values({
             accountId,
             type: "issuer.deleted",
             resourceId: row.id,
@@ -139,6 +189,8 @@ export function createIssuerService(
               purge_after: { from: null, to: toTimestamp(purgeAt) },
             },
           });
+          if (!(await repo.deleteAtVersion(row.id, row.version, now, purgeAt, event))) return undefined;
+          recent?.delete(accountId, row.id);
           return true;
         },
       });
