@@ -58,13 +58,13 @@ describe("one event per change, with actor, request id and changes", () => {
     const { body: issuer } = await newIssuer(api);
     const before = await api.request("GET", `/issuers/${issuer.id}/signing-keys`);
     expect(before.status).toBe(200);
-    const oldKid = before.body.data.find((key: { status: string }) => key.status === "current").kid;
+    const oldKid = before.body.data.find((key: { status: string }) => key.status === "current").id;
     let res!: ApiResponse;
     const events = await eventsOf(api, async () => {
       res = await api.request("POST", `/issuers/${issuer.id}/signing-keys/rotate`, { body: {} });
     });
     expect(res.status).toBe(200);
-    const newKid = res.body.data.find((key: { status: string }) => key.status === "current").kid;
+    const newKid = res.body.data.find((key: { status: string }) => key.status === "current").id;
     expect(newKid).not.toBe(oldKid);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
