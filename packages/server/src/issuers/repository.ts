@@ -146,9 +146,6 @@ export function createIssuerRepository(sql: Sql, publicUrl: string) {
   }
   const { FIND, PAGES, INSERT, UPDATE_AT_VERSION, DELETE_AT_VERSION, PURGE_EXPIRED } = statements;
   return {
-    /** The read-only `issuer_url` of an issuer, as its JSON reads it. */
-    issuerUrl: (id: string) => `${publicUrl}/oidc/${id}`,
-
     async find(accountId: string, id: string): Promise<IssuerJsonRow | undefined> {
       return (await sql.query<IssuerJsonRow>(FIND, [accountId, id]))[0];
     },

@@ -139,7 +139,7 @@ export function createIssuerService(
     async create(accountId: string, input: unknown): Promise<Versioned<Issuer>> {
       const issuerConfig = issuerConfigForCreate(input);
       const id = newId("issuer", clock().getTime());
-      const state = { ...issuerConfig, deleted_at: null, purge_after: null, issuer_url: repo.issuerUrl(id) };
+      const state = { ...issuerConfig, deleted_at: null, purge_after: null };
       const event = audit.values({
         accountId,
         type: "issuer.created",
