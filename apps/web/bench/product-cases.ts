@@ -98,13 +98,13 @@ const fmt = (m: Measured[]) => ({
 });
 
 /**
- * Runs `sections` and returns their checks. Env: BENCH_DURATION (s per case per round, 10),
- * BENCH_ROUNDS (interleaved rounds of a list page and its deep twin, 3), BENCH_EVENTS
+ * Runs `sections` and returns their checks. Env: BENCH_DURATION (s per case per round, 5),
+ * BENCH_ROUNDS (interleaved rounds of a list page and its deep twin, 4), BENCH_EVENTS
  * (1,000,000), BENCH_USERS (10,000).
  */
 export async function runProductCases(sections: Set<Section>): Promise<Check[]> {
-  const seconds = Number(process.env.BENCH_DURATION ?? 10);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const seconds = Number(process.env.BENCH_DURATION ?? 5);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
   const eventCount = Number(process.env.BENCH_EVENTS ?? 1_000_000);
   const userCount = Number(process.env.BENCH_USERS ?? 10_000);
   const database = await provisionTestDatabase(loadEnv().DATABASE_URL);
@@ -157,28 +157,42 @@ export async function runProductCases(sections: Set<Section>): Promise<Check[]> 
       for (const r of all) await measure(origin, r, Math.min(2, seconds)); // warm-up: plans, caches, JIT
       const a: Measured[] = [];
       const b: Measured[] = [];
+      // A B B A A B …: a drift in the neighbours' load falls on both sides alike.
       for (let i = 0; i < rounds; i++) {
-        a.push(await measure(origin, first, seconds));
-        b.push(await measure(origin, deep, seconds));
+        if (i % 2 === 0) {
+          a.push(await measure(origin, first, seconds));
+          b.push(await measure(origin, deep, seconds));
+        } else {
+          b.push(await measure(origin, deep, seconds));
+          a.push(await measure(origin, first, seconds));
+        }
       }
       const fa = fmt(a);
       const fb = fmt(b);
-      rows.push({ name: `${label}: first page`, m: fa }, { name: `${label}: page ${depth} deep`, m: fb });
+      // The median of the rounds' ratios: one round hit by a neighbour's build does not decide.
+      const ratios = a.map((x, i) => x.rps / (b[i] as Measured).rps).sort((x, y) => x - y);
+      const mid = Math.floor(ratios.length / 2);
+      const penalty =
+        ratios.length % 2 ? (ratios[mid] as number) : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2;
+      const section = [
+        { name: `${label}: first page`, m: fa },
+        { name: `${label}: page ${depth} deep`, m: fb },
+      ];
       for (const o of others)
-        rows.push({ name: `${label}: ${o.name}`, m: fmt([await measure(origin, o.request, seconds)]) });
-      const penalty = fa.rps / fb.rps;
+        section.push({ name: `${label}: ${o.name}`, m: fmt([await measure(origin, o.request, seconds)]) });
+      rows.push(...section);
+      const failures = section.reduce((n, r) => n + r.m.non2xx + r.m.errors, 0);
       checks.push({
-        what: `${label}: first page ÷ page ${depth} deep (req/s, ${rounds} interleaved rounds)`,
-        measured: `${penalty.toFixed(2)}× (${fa.rps.toFixed(0)} vs ${fb.rps.toFixed(0)}; p50 ${fa.p50.toFixed(1)} vs ${fb.p50.toFixed(1)} ms)`,
+        what: `${label}: first page ÷ page ${depth} deep, req/s (median of ${rounds} interleaved rounds)`,
+        measured: `${penalty.toFixed(2)}× (rounds ${ratios.map((r) => r.toFixed(2)).join(", ")}; means ${fa.rps.toFixed(0)} vs ${fb.rps.toFixed(0)} req/s, p50 ${fa.p50.toFixed(1)} vs ${fb.p50.toFixed(1)} ms)`,
         target: `≤ ${MAX_LIST_DEPTH_PENALTY}×`,
         ok: penalty <= MAX_LIST_DEPTH_PENALTY,
       });
-      const failures = [...a, ...b].reduce((n, x) => n + x.non2xx + x.errors, 0);
       checks.push({
         what: `${label}: every list response a 2xx`,
         measured: `${failures} failed`,
         target: "0",
-        ok: failures === 0 && rows.every((r) => !r.name.startsWith(label) || r.m.non2xx + r.m.errors === 0),
+        ok: failures === 0,
       });
     }
 
@@ -216,7 +230,7 @@ export async function runProductCases(sections: Set<Section>): Promise<Check[]> 
     if (sections.has("token")) {
       const request = await prepareTokenRefresh(services, account.account_id, origin);
       await measure(origin, request, Math.min(2, seconds));
-      const m = fmt(await Promise.all([measure(origin, request, seconds * rounds)]));
+      const m = fmt([await measure(origin, request, seconds * rounds)]);
       rows.push({ name: "token endpoint, refresh grant", m });
       // No req/s floor: on this shared 2-core machine the same build measures 2–3× apart
       // between runs (README, Performance); the numbers are reported, and every response must be a 200.
