@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { type Check, runProductCases, type Section } from "./product-cases.ts";
 
 /**
  * `pnpm bench`: the product's entry users run (`apps/web/server.ts`, production
@@ -14,6 +15,11 @@ import path from "node:path";
  * Env: everything `product-vs-baseline.sh` takes (ROUNDS, CASES, DURATION, …);
  * FIXED=0 skips the open-loop latency runs; AUTHPI_YARDSTICK_DIR overrides where
  * the yardstick is (default: the nearest `shared/bench` above the repository).
+ *
+ * Then the users list (10,000 users), the events list (1,000,000 events) and the token
+ * endpoint's refresh grant, against a server of the product on a fresh database
+ * (bench/product-cases.ts). BENCH_ONLY=yardstick,users,events,token (any subset, comma-
+ * separated) runs only those sections; the default is all four.
  */
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 
@@ -74,64 +80,82 @@ function run(script: string, env: Record<string, string>): Promise<string> {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-const script = path.join(yardstickDir(), "product-vs-baseline.sh");
-const output = await run(script, { FIXED: process.env.FIXED ?? "1" });
-const results = /^results: (\S+)$/m.exec(output)?.[1];
-if (!results) throw new Error("no results file in the yardstick's output");
-const rows = (await readFile(results, "utf8"))
-  .trim()
-  .split("\n")
-  .filter(Boolean)
-  .map((line) => JSON.parse(line) as Row);
-const memoryFile = results.replace(/\.jsonl$/, "-memory.txt");
-const memory = existsSync(memoryFile) ? await readFile(memoryFile, "utf8") : "";
+const SECTIONS = ["yardstick", "users", "events", "token"] as const;
+const only = (process.env.BENCH_ONLY ?? SECTIONS.join(","))
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+if (unknown.length) {
+  console.error(`BENCH_ONLY: unknown section ${unknown.join(", ")} (sections: ${SECTIONS.join(", ")})`);
+  process.exit(2);
+}
 
-const checks: { what: string; measured: string; target: string; ok: boolean }[] = [];
-const rounds = rows.filter((r) => typeof r.round === "number");
-const rps = (target: string, k: string) => rounds.filter((r) => r.target === target && r.case === k).map((r) => r.rps);
-for (const [k, t] of Object.entries(RATIO_TARGETS)) {
-  const product = rps("product", k);
-  const baseline = rps("baseline", k);
-  if (!product.length || !baseline.length) continue;
-  const ratio = mean(product) / mean(baseline);
-  checks.push({
-    what: `(${k}) ${t.name}: product ÷ yardstick req/s`,
-    measured: `${ratio.toFixed(2)}× (${mean(product).toFixed(0)} vs ${mean(baseline).toFixed(0)})`,
-    target: `≥ ${t.min.toFixed(1)}×`,
-    ok: ratio >= t.min,
-  });
-}
-for (const [k, t] of Object.entries(P99_TARGETS)) {
-  const fixed = rows.find((r) => r.mode === "open-loop" && r.target === "product" && r.case === k);
-  const yard = rows.find((r) => r.mode === "open-loop" && r.target === "baseline" && r.case === k);
-  if (!fixed) continue;
-  checks.push({
-    what: `${t.name} at ${t.rate}/s: open-loop p99`,
-    measured: `${fixed.p99_ms} ms (yardstick ${yard?.p99_ms ?? "?"} ms)`,
-    target: `≤ ${t.maxMs} ms`,
-    ok: fixed.p99_ms <= t.maxMs && fixed.non2xx === 0 && fixed.errors === 0,
-  });
-}
-const page1 = rps("product", "a");
-const deep = rps("product", "b");
-if (page1.length && deep.length) {
-  const penalty = mean(page1) / mean(deep);
-  checks.push({
-    what: "page at depth 900,000 vs page 1 (req/s)",
-    measured: `${penalty.toFixed(2)}×`,
-    target: `≤ ${MAX_DEPTH_PENALTY}×`,
-    ok: penalty <= MAX_DEPTH_PENALTY,
-  });
-}
-const hwm = /memory product pid \d+: VmHWM: (\d+) kB/.exec(memory)?.[1];
-if (hwm) {
-  const mb = Number(hwm) / 1024;
-  checks.push({
-    what: "server.ts peak RSS (VmHWM) after the runs",
-    measured: `${mb.toFixed(0)} MB`,
-    target: `≤ ${MAX_PEAK_RSS_MB} MB`,
-    ok: mb <= MAX_PEAK_RSS_MB,
-  });
+const checks: Check[] = [];
+if (only.includes("yardstick")) await yardstick();
+const productSections = new Set(only.filter((s): s is Section => s !== "yardstick"));
+if (productSections.size) checks.push(...(await runProductCases(productSections)));
+
+async function yardstick() {
+  const script = path.join(yardstickDir(), "product-vs-baseline.sh");
+  const output = await run(script, { FIXED: process.env.FIXED ?? "1" });
+  const results = /^results: (\S+)$/m.exec(output)?.[1];
+  if (!results) throw new Error("no results file in the yardstick's output");
+  const rows = (await readFile(results, "utf8"))
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Row);
+  const memoryFile = results.replace(/\.jsonl$/, "-memory.txt");
+  const memory = existsSync(memoryFile) ? await readFile(memoryFile, "utf8") : "";
+
+  const rounds = rows.filter((r) => typeof r.round === "number");
+  const rps = (target: string, k: string) =>
+    rounds.filter((r) => r.target === target && r.case === k).map((r) => r.rps);
+  for (const [k, t] of Object.entries(RATIO_TARGETS)) {
+    const product = rps("product", k);
+    const baseline = rps("baseline", k);
+    if (!product.length || !baseline.length) continue;
+    const ratio = mean(product) / mean(baseline);
+    checks.push({
+      what: `(${k}) ${t.name}: product ÷ yardstick req/s`,
+      measured: `${ratio.toFixed(2)}× (${mean(product).toFixed(0)} vs ${mean(baseline).toFixed(0)})`,
+      target: `≥ ${t.min.toFixed(1)}×`,
+      ok: ratio >= t.min,
+    });
+  }
+  for (const [k, t] of Object.entries(P99_TARGETS)) {
+    const fixed = rows.find((r) => r.mode === "open-loop" && r.target === "product" && r.case === k);
+    const yard = rows.find((r) => r.mode === "open-loop" && r.target === "baseline" && r.case === k);
+    if (!fixed) continue;
+    checks.push({
+      what: `${t.name} at ${t.rate}/s: open-loop p99`,
+      measured: `${fixed.p99_ms} ms (yardstick ${yard?.p99_ms ?? "?"} ms)`,
+      target: `≤ ${t.maxMs} ms`,
+      ok: fixed.p99_ms <= t.maxMs && fixed.non2xx === 0 && fixed.errors === 0,
+    });
+  }
+  const page1 = rps("product", "a");
+  const deep = rps("product", "b");
+  if (page1.length && deep.length) {
+    const penalty = mean(page1) / mean(deep);
+    checks.push({
+      what: "page at depth 900,000 vs page 1 (req/s)",
+      measured: `${penalty.toFixed(2)}×`,
+      target: `≤ ${MAX_DEPTH_PENALTY}×`,
+      ok: penalty <= MAX_DEPTH_PENALTY,
+    });
+  }
+  const hwm = /memory product pid \d+: VmHWM: (\d+) kB/.exec(memory)?.[1];
+  if (hwm) {
+    const mb = Number(hwm) / 1024;
+    checks.push({
+      what: "server.ts peak RSS (VmHWM) after the runs",
+      measured: `${mb.toFixed(0)} MB`,
+      target: `≤ ${MAX_PEAK_RSS_MB} MB`,
+      ok: mb <= MAX_PEAK_RSS_MB,
+    });
+  }
 }
 
 console.log("\n| target | measured | wanted | |\n|---|---|---|---|");
