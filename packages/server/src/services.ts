@@ -47,7 +47,7 @@ interface Shared {
 /** The use cases whose queries run on `sql` (the pool, or one transaction) and whose events name `caller`. */
 function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Shared, caller: Caller) {
   const audit = createAuditRecorder(sql, clock, caller);
-  const artifacts = options.providerArtifacts ?? providerArtifacts(db);
+  const artifacts = options.providerArtifacts ?? providerArtifacts;
   const keyWrites = apiKeys.writesOn(sql, audit);
   return {
     db,
@@ -64,8 +64,8 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Sh
     health: createHealthService(db.pool),
     authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring(), audit),
     events: createEventService(sql, clock),
-    clients: createClientService(db, clock, artifacts),
-    users: createUserService(db, clock, { artifacts }),
+    clients: createClientService(sql, clock, artifacts, audit),
+    users: createUserService(sql, clock, { artifacts }, audit),
     oidc: {
       signingKeys: createSigningKeyService(
         db,
@@ -93,6 +93,8 @@ const AUDITED_WRITES = {
   apiKeys: ["create", "revoke"],
   issuers: ["create", "update", "delete", "purgeExpired"],
   authMethods: ["create", "update", "delete"],
+  clients: ["create", "update", "delete", "rotateSecret"],
+  users: ["create", "update", "delete", "removeFactor", "revokeSessions"],
 } as const satisfies { [S in keyof UseCases]?: readonly (keyof UseCases[S])[] };
 
 function withAuditedWrites(useCases: UseCases, sql: Sql, on: (tx: Sql) => UseCases): UseCases {
