@@ -118,7 +118,10 @@ const UPDATE_SECRET_AT_VERSION = statement(
    RETURNING ${COLUMNS}`,
 );
 
-const DELETE_AT_VERSION = statement("client_delete_at_version", "DELETE FROM clients WHERE id = $1 AND version = $2 RETURNING id");
+const DELETE_AT_VERSION = statement(
+  "client_delete_at_version",
+  "DELETE FROM clients WHERE id = $1 AND version = $2 RETURNING id",
+);
 
 function configValues(config: ClientConfig): unknown[] {
   return [
@@ -176,7 +179,9 @@ export function createClientRepository(sql: Sql) {
       config: ClientConfig,
       updatedAt: Date,
     ): Promise<ClientRow | undefined> {
-      return (await sql.query<ClientRow>(UPDATE_CONFIG_AT_VERSION, [id, version, ...configValues(config), updatedAt]))[0];
+      return (
+        await sql.query<ClientRow>(UPDATE_CONFIG_AT_VERSION, [id, version, ...configValues(config), updatedAt])
+      )[0];
     },
 
     /** Writes the rotated secret only when the row is still at `version`; undefined when it was not. */
@@ -186,7 +191,14 @@ export function createClientRepository(sql: Sql) {
       secret: SecretColumns,
       updatedAt: Date,
     ): Promise<ClientRow | undefined> {
-      const values = [id, version, secret.secretHash, secret.previousSecretHash, secret.previousSecretExpiresAt, updatedAt];
+      const values = [
+        id,
+        version,
+        secret.secretHash,
+        secret.previousSecretHash,
+        secret.previousSecretExpiresAt,
+        updatedAt,
+      ];
       return (await sql.query<ClientRow>(UPDATE_SECRET_AT_VERSION, values))[0];
     },
 

@@ -25,13 +25,7 @@ import type { Sql } from "../sql.ts";
 import type { ProviderArtifacts } from "../users/provider-artifacts.ts";
 import { writeWithVersion } from "../versioned-write.ts";
 import { createLiveIssuerLoader } from "./live-issuer.ts";
-import {
-  type ClientRow,
-  createClientRepository,
-  toClient,
-  toConfig,
-  toProviderClient,
-} from "./repository.ts";
+import { type ClientRow, createClientRepository, toClient, toConfig, toProviderClient } from "./repository.ts";
 import { generateClientSecret, hashClientSecret, hashMatches } from "./secret.ts";
 
 function versioned(row: ClientRow): Versioned<Client> {

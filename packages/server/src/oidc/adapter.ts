@@ -100,7 +100,10 @@ export async function purgeExpiredArtifacts(db: Db, now = new Date()): Promise<n
   return count;
 }
 
-const REVOKE_USER = statement("oidc_artifacts_revoke_user", "DELETE FROM oidc_artifacts WHERE issuer_id = $1 AND account_id = $2");
+const REVOKE_USER = statement(
+  "oidc_artifacts_revoke_user",
+  "DELETE FROM oidc_artifacts WHERE issuer_id = $1 AND account_id = $2",
+);
 const REVOKE_CLIENT = statement(
   "oidc_artifacts_revoke_client",
   "DELETE FROM oidc_artifacts WHERE issuer_id = $1 AND client_id = $2",
