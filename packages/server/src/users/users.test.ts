@@ -237,7 +237,9 @@ describe("users service", () => {
       keyring: testKeyring(),
       providerArtifacts: {
         revokeClient: async () => {},
-        revokeUser: async (issuer, user) => {
+        revokeUser: async (sql, issuer, user) => {
+          // On the change's transaction, so the write and the revocation commit together.
+          expect(sql.inTransaction).toBe(true);
           revoked.push(`${issuer}/${user}`);
         },
       },
@@ -253,6 +255,27 @@ describe("users service", () => {
     await services.users.delete(account.accountId, issuerId, value.id);
     expect(revoked).toEqual([key, key, key]);
     expect(await services.users.findById(issuerId, value.id)).toBeNull();
+  });
+
+  test("a revocation that fails undoes the delete and its event", async () => {
+    const { createServices } = await import("../services.ts");
+    const { testKeyring } = await import("../testing/index.ts");
+    const services = createServices(h.db, {
+      keyring: testKeyring(),
+      providerArtifacts: {
+        revokeClient: async () => {},
+        revokeUser: async (sql) => {
+          // The artifacts' DELETE ran; then the provider fails: everything goes back.
+          await sql.query({ name: "test_noop", text: "SELECT 1" }, []);
+          throw new Error("provider storage down");
+        },
+      },
+    });
+    const { value } = await services.users.create(account.accountId, issuerId, { email: "undo@example.com" });
+    await expect(services.users.delete(account.accountId, issuerId, value.id)).rejects.toThrow("provider storage down");
+    expect(await services.users.findById(issuerId, value.id)).not.toBeNull();
+    const events = await h.db.auditEvent.findMany({ where: { resourceId: value.id } });
+    expect(events.map((e) => e.type)).toEqual(["user.created"]);
   });
 
   test("removing a factor deletes it and changes the user's ETag", async () => {
