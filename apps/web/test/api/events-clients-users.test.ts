@@ -141,7 +141,9 @@ test("user create, update, factor removal, sign-out everywhere, delete: one even
   expect(temporaryEvent.changes.temporary_password_expires_at).toMatchObject({ from: null });
 
   const factorId = "fac_01JDQ3S6A1B2C3D4E5F6G7H8J9";
-  await api.db.userFactor.create({ data: { id: factorId, userId: id, type: "totp", name: "Phone", createdAt: new Date() } });
+  await api.db.userFactor.create({
+    data: { id: factorId, userId: id, type: "totp", name: "Phone", createdAt: new Date() },
+  });
   const factor = await oneEvent(id, () => api.request("DELETE", `${userPath(id)}/factors/${factorId}`), 204);
   expect(factor.type).toBe("user.factor_removed");
   expect(JSON.stringify(factor.changes)).toContain(factorId);
@@ -154,7 +156,10 @@ test("user create, update, factor removal, sign-out everywhere, delete: one even
 
   const deleted = await oneEvent(id, () => api.request("DELETE", userPath(id)), 204);
   expect(deleted.type).toBe("user.deleted");
-  expect(deleted.changes).toMatchObject({ email: { from: "ev@example.com", to: null }, password: { from: "[set]", to: null } });
+  expect(deleted.changes).toMatchObject({
+    email: { from: "ev@example.com", to: null },
+    password: { from: "[set]", to: null },
+  });
 });
 
 test("a refused write records nothing (412 on a stale If-Match, 409 on a taken email)", async () => {

@@ -149,7 +149,9 @@ describe("clients service", () => {
       },
     });
     const { value } = await services.clients.create(account.accountId, issuerId, web);
-    await expect(services.clients.delete(account.accountId, issuerId, value.id)).rejects.toThrow("provider storage down");
+    await expect(services.clients.delete(account.accountId, issuerId, value.id)).rejects.toThrow(
+      "provider storage down",
+    );
     expect(await services.clients.findForProvider(issuerId, value.id)).not.toBeNull();
     const events = await h.db.auditEvent.findMany({ where: { resourceId: value.id } });
     expect(events.map((e) => e.type)).toEqual(["client.created"]);
