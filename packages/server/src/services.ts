@@ -2,7 +2,13 @@ import type { Db } from "@authpi/db";
 import { createAccountService } from "./accounts/service.ts";
 import { type AdminAuthOptions, type AdminAuthService, createAdminAuthService } from "./admin-auth/service.ts";
 import { type ApiKeyService, createApiKeyService } from "./api-keys/service.ts";
-import { type Caller, createAuditRecorder, createEventService, SYSTEM_CALLER } from "./audit/service.ts";
+import {
+  type AuditRecorder,
+  type Caller,
+  createAuditRecorder,
+  createEventService,
+  SYSTEM_CALLER,
+} from "./audit/service.ts";
 import { createAuthMethodService } from "./auth-methods/service.ts";
 import { createClientService } from "./clients/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -12,7 +18,7 @@ import { createIssuerRepository } from "./issuers/repository.ts";
 import { createIssuerService } from "./issuers/service.ts";
 import { providerArtifacts, purgeExpiredArtifacts } from "./oidc/adapter.ts";
 import { notifyIssuerChanged } from "./oidc/pool.ts";
-import { createSigningKeyService } from "./oidc/signing-keys.ts";
+import { createSigningKeyService, type SigningKeyService } from "./oidc/signing-keys.ts";
 import type { Keyring } from "./secrets/keyring.ts";
 import { type Sql, sqlOf } from "./sql.ts";
 import type { ProviderArtifacts } from "./users/provider-artifacts.ts";
@@ -67,11 +73,14 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, options }: Sh
     clients: createClientService(sql, clock, artifacts, audit),
     users: createUserService(sql, clock, { artifacts }, audit),
     oidc: {
-      signingKeys: createSigningKeyService(
-        db,
-        clock,
-        () => options.keyring ?? missingKeyring(),
-        (issuerId) => notifyIssuerChanged(db, issuerId),
+      signingKeys: recordedRotation(
+        createSigningKeyService(
+          db,
+          clock,
+          () => options.keyring ?? missingKeyring(),
+          (issuerId) => notifyIssuerChanged(db, issuerId),
+        ),
+        audit,
       ),
       /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
       purgeExpired: (now = clock()) => purgeExpiredArtifacts(db, now),
@@ -159,6 +168,29 @@ export function createServices(db: Db, options: ServiceOptions = {}): Services {
 }
 
 const DEFAULT_PUBLIC_URL = "http://localhost:3000";
+
+/**
+ * `issuer.signing_key_rotated` after a rotation, naming the key ids (public) that changed.
+ * The keys are written through Prisma, so the event follows the rotation's commit instead
+ * of sharing its transaction.
+ */
+function recordedRotation(keys: SigningKeyService, audit: AuditRecorder): SigningKeyService {
+  return {
+    ...keys,
+    async rotate(accountId, issuerId, rotateOptions) {
+      const before = (await keys.list(accountId, issuerId)).data.find((key) => key.status === "current");
+      const after = await keys.rotate(accountId, issuerId, rotateOptions);
+      const current = after.data.find((key) => key.status === "current");
+      await audit.record({
+        accountId,
+        type: "issuer.signing_key_rotated",
+        resourceId: issuerId,
+        changes: { "signing_keys.current": { from: before?.id ?? null, to: current?.id ?? null } },
+      });
+      return after;
+    },
+  };
+}
 
 function missingKeyring(): never {
   throw new Error("No encryption keyring configured: pass `keyring` (from loadKeyring(env)) to createServices");

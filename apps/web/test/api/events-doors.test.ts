@@ -39,6 +39,7 @@ const EVENTS_OF_MUTATING_OPERATIONS: Record<string, string[]> = {
   createAuthMethod: ["auth_method.created"],
   updateAuthMethod: ["auth_method.updated"],
   deleteAuthMethod: ["auth_method.deleted"],
+  rotateSigningKey: ["issuer.signing_key_rotated"],
   createApiKey: ["api_key.created"],
   revokeApiKey: ["api_key.revoked"],
   createClient: ["client.created"],

@@ -54,6 +54,29 @@ async function newIssuer(h: ApiHarness, body: Record<string, unknown> = { name: 
 }
 
 describe("one event per change, with actor, request id and changes", () => {
+  test("POST /signing-keys/rotate → issuer.signing_key_rotated, naming the old and new key ids", async () => {
+    const { body: issuer } = await newIssuer(api);
+    const before = await api.request("GET", `/issuers/${issuer.id}/signing-keys`);
+    expect(before.status).toBe(200);
+    const oldKid = before.body.data.find((key: { status: string }) => key.status === "current").id;
+    let res!: ApiResponse;
+    const events = await eventsOf(api, async () => {
+      res = await api.request("POST", `/issuers/${issuer.id}/signing-keys/rotate`, { body: {} });
+    });
+    expect(res.status).toBe(200);
+    const newKid = res.body.data.find((key: { status: string }) => key.status === "current").id;
+    expect(newKid).not.toBe(oldKid);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: "issuer.signing_key_rotated",
+      actor: { type: "api_key", id: apiKeyId },
+      resource: { type: "issuer", id: issuer.id },
+      changes: { "signing_keys.current": { from: oldKid, to: newKid } },
+    });
+    // The private halves never reach an event.
+    expect(JSON.stringify(events)).not.toMatch(/"d"|PRIVATE|v1\./);
+  });
+
   test("POST /issuers → issuer.created, by the API key, with the request id and every field from null", async () => {
     let res!: Awaited<ReturnType<typeof newIssuer>>;
     const events = await eventsOf(api, async () => {

@@ -27,6 +27,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** The services here run with the default public URL. */
+const PUBLIC_URL = "http://localhost:3000";
+
 /** The issuer as the Zod allowlist makes it from the Prisma row (what the API answered before). */
 async function issuerFromPrisma(id: string): Promise<Issuer> {
   const row = await h.db.issuer.findUniqueOrThrow({ where: { id } });
@@ -45,6 +48,7 @@ async function issuerFromPrisma(id: string): Promise<Issuer> {
     updated_at: toTimestamp(row.updatedAt),
     deleted_at: row.deletedAt ? toTimestamp(row.deletedAt) : null,
     purge_after: row.purgeAfter ? toTimestamp(row.purgeAfter) : null,
+    issuer_url: `${PUBLIC_URL}/oidc/${row.id}`,
   });
 }
 

@@ -130,12 +130,9 @@ beforeAll(async () => {
   }
   expect(pools.methods).toHaveLength(4);
   await api("DELETE", `/issuers/${pools.issuers[3]}`);
-  const key = await fetch(`${doors.baseUrl}${TRPC_ENDPOINT}/apiKeys.create`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${doors.account.apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: "to be revoked" }),
-  });
-  pools.apiKeys.push(((await key.json()) as Json).result.data.api_key.id);
+  // Managing API keys is for a signed-in operator only (not an API key): made through the service.
+  const key = await doors.services.apiKeys.create(doors.account.accountId, "to be revoked");
+  pools.apiKeys.push(key.apiKey.id);
 });
 
 afterAll(async () => {

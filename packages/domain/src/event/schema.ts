@@ -85,7 +85,16 @@ export const ListEventsQuery = z.strictObject({
 export type ListEventsQuery = z.infer<typeof ListEventsQuery>;
 
 /** Fields of an API object that are bookkeeping, not something a caller changed: left out of `changes`. */
-export const AUDIT_IGNORED_FIELDS = ["object", "id", "account_id", "issuer_id", "created_at", "updated_at"] as const;
+// `issuer_url` is derived from the id and the public URL: never a change of its own.
+export const AUDIT_IGNORED_FIELDS = [
+  "object",
+  "id",
+  "account_id",
+  "issuer_id",
+  "issuer_url",
+  "created_at",
+  "updated_at",
+] as const;
 
 /** How long events are kept before the periodic purge removes them (api-contract §9). */
 export const EVENT_RETENTION_DAYS = 90;
