@@ -103,7 +103,7 @@ const AUDITED_WRITES = {
   issuers: ["create", "update", "delete", "purgeExpired"],
   authMethods: ["create", "update", "delete"],
   clients: ["create", "update", "delete", "rotateSecret"],
-  users: ["create", "update", "delete", "removeFactor", "revokeSessions"],
+  users: ["create", "update", "delete", "removeFactor", "revokeSessions", "signUp", "setPassword", "setEmailVerified"],
 } as const satisfies { [S in keyof UseCases]?: readonly (keyof UseCases[S])[] };
 
 function withAuditedWrites(useCases: UseCases, sql: Sql, on: (tx: Sql) => UseCases): UseCases {

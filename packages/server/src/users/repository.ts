@@ -184,7 +184,8 @@ const SET_PASSWORD = statement(
   "user_set_password",
   `UPDATE users SET password_hash = $3, password_history = $4, temporary_password_hash = NULL,
      temporary_password_expires_at = NULL, updated_at = $5, version = version + 1
-   WHERE issuer_id = $1 AND id = $2 RETURNING id`,
+   WHERE issuer_id = $1 AND id = $2
+   RETURNING (SELECT account_id FROM issuers WHERE issuers.id = users.issuer_id) AS account_id`,
 );
 
 const MARK_SIGNED_IN = statement(
@@ -195,7 +196,8 @@ const MARK_SIGNED_IN = statement(
 const SET_EMAIL_VERIFIED = statement(
   "user_set_email_verified",
   `UPDATE users SET email_verified = true, updated_at = $3, version = version + 1
-   WHERE issuer_id = $1 AND id = $2 RETURNING id`,
+   WHERE issuer_id = $1 AND id = $2 AND NOT email_verified
+   RETURNING (SELECT account_id FROM issuers WHERE issuers.id = users.issuer_id) AS account_id`,
 );
 
 const DELETE_AT_VERSION = statement(
@@ -335,23 +337,27 @@ export function createUserRepository(sql: Sql) {
       return (await sql.query(BUMP_AT_VERSION, [id, version, updatedAt])).length === 1;
     },
 
-    /** A password chosen at sign-in: no version check (the user is not editing it elsewhere); it still moves. */
+    /**
+     * A password chosen at sign-in: no version check (the user is not editing it elsewhere); it
+     * still moves. The issuer's account (for the event), or undefined when there is no such user.
+     */
     async setPassword(
       issuerId: string,
       id: string,
       columns: Pick<PasswordColumns, "passwordHash" | "passwordHistory">,
       updatedAt: Date,
-    ): Promise<boolean> {
+    ): Promise<string | undefined> {
       const values = [issuerId, id, columns.passwordHash, columns.passwordHistory, updatedAt];
-      return (await sql.query(SET_PASSWORD, values)).length === 1;
+      return (await sql.query<{ account_id: string }>(SET_PASSWORD, values))[0]?.account_id;
     },
 
     async markSignedIn(issuerId: string, id: string, at: Date): Promise<boolean> {
       return (await sql.query(MARK_SIGNED_IN, [issuerId, id, at])).length === 1;
     },
 
-    async setEmailVerified(issuerId: string, id: string, updatedAt: Date): Promise<boolean> {
-      return (await sql.query(SET_EMAIL_VERIFIED, [issuerId, id, updatedAt])).length === 1;
+    /** The issuer's account when the email was unverified and now is; undefined when nothing changed. */
+    async setEmailVerified(issuerId: string, id: string, updatedAt: Date): Promise<string | undefined> {
+      return (await sql.query<{ account_id: string }>(SET_EMAIL_VERIFIED, [issuerId, id, updatedAt]))[0]?.account_id;
     },
 
     async deleteAtVersion(id: string, version: number): Promise<boolean> {

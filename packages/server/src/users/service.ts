@@ -5,6 +5,7 @@ import {
   type BreachedList,
   DomainError,
   diffChanges,
+  type EventChanges,
   etagFor,
   idTimestamp,
   isId,
@@ -14,6 +15,7 @@ import {
   PasswordSettings,
   type PoolUser,
   passwordLength,
+  SECRET_MARK,
   TemporaryPasswordSettings,
   type User,
   type UserChange,
@@ -452,7 +454,11 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
     async setPassword(issuerId: string, userId: string, password: string): Promise<void> {
       const row = await loadUser(issuerId, userId);
       const columns = await passwordColumns(row.issuerId, password, row);
-      await repo.setPassword(row.issuerId, row.id, columns, clock());
+      const accountId = await repo.setPassword(row.issuerId, row.id, columns, clock());
+      if (accountId === undefined) return;
+      const changes: EventChanges = { password: { from: row.passwordHash ? SECRET_MARK : null, to: SECRET_MARK } };
+      if (row.temporaryPasswordHash !== null) changes.temporary_password = { from: SECRET_MARK, to: null };
+      await audit.record({ accountId, type: "user.updated", resourceId: row.id, changes });
     },
 
     async markSignedIn(issuerId: string, userId: string, at: Date = clock()): Promise<void> {
@@ -462,7 +468,14 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
 
     async setEmailVerified(issuerId: string, userId: string): Promise<void> {
       if (!isId("user", userId)) return;
-      await repo.setEmailVerified(issuerId, userId, clock());
+      const accountId = await repo.setEmailVerified(issuerId, userId, clock());
+      if (accountId === undefined) return;
+      await audit.record({
+        accountId,
+        type: "user.updated",
+        resourceId: userId,
+        changes: { email_verified: { from: false, to: true } },
+      });
     },
   };
 }

@@ -229,6 +229,31 @@ describe("users service", () => {
     expect(await h.services.users.findById(issuerId, "usr_bad")).toBeNull();
   });
 
+  test("the provider's writes record events (sign-up, a chosen password, a verified email); a sign-in does not", async () => {
+    const types = async (id: string) =>
+      (await h.db.auditEvent.findMany({ where: { resourceId: id }, orderBy: { id: "asc" } })).map((e) => ({
+        type: e.type,
+        changes: e.changes,
+      }));
+    const user = await h.services.users.signUp(issuerId, { email: "events@example.com", password: PASSWORD });
+    const [created] = await types(user.id);
+    expect(created?.type).toBe("user.created");
+    expect(created?.changes).toMatchObject({ password: { from: null, to: "[set]" } });
+    await h.services.users.markSignedIn(issuerId, user.id);
+    await h.services.users.setPassword(issuerId, user.id, "a brand new passphrase");
+    await h.services.users.setEmailVerified(issuerId, user.id);
+    await h.services.users.setEmailVerified(issuerId, user.id); // already verified: no change, no event
+    const events = await types(user.id);
+    expect(events.slice(1)).toEqual([
+      { type: "user.updated", changes: { password: { from: "[set]", to: "[set]" } } },
+      { type: "user.updated", changes: { email_verified: { from: false, to: true } } },
+    ]);
+    const text = JSON.stringify(events);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain("a brand new passphrase");
+    expect(text).not.toContain("$argon2id$");
+  });
+
   test("delete, block and sign-out-everywhere revoke the user's provider artifacts", async () => {
     const revoked: string[] = [];
     const { createServices } = await import("../services.ts");
