@@ -85,10 +85,15 @@ const COLUMNS = `id, issuer_id AS "issuerId", name, description, application_typ
 
 const FIND = statement("client_find", `SELECT ${COLUMNS} FROM clients WHERE issuer_id = $1 AND id = $2`);
 
+// One keyset page, `limit + 1` rows newest first; with a cursor, a statement of its own so
+// that its generic plan seeks the index (`id < $3` as an index condition, not a filter).
 const PAGE = statement(
   "client_page",
-  `SELECT ${COLUMNS} FROM clients WHERE issuer_id = $1 AND ($2::text IS NULL OR id < $2)
-   ORDER BY id DESC LIMIT $3::int + 1`,
+  `SELECT ${COLUMNS} FROM clients WHERE issuer_id = $1 ORDER BY id DESC LIMIT $2::int + 1`,
+);
+const PAGE_AFTER = statement(
+  "client_page_after",
+  `SELECT ${COLUMNS} FROM clients WHERE issuer_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2::int + 1`,
 );
 
 const INSERT = statement(
@@ -156,7 +161,10 @@ export function createClientRepository(sql: Sql) {
 
     /** One keyset page: `limit + 1` rows newest first, starting after `beforeId`. */
     page(issuerId: string, options: { limit: number; beforeId?: string | undefined }): Promise<ClientRow[]> {
-      return sql.query<ClientRow>(PAGE, [issuerId, options.beforeId ?? null, options.limit]);
+      const { limit, beforeId } = options;
+      return beforeId === undefined
+        ? sql.query<ClientRow>(PAGE, [issuerId, limit])
+        : sql.query<ClientRow>(PAGE_AFTER, [issuerId, limit, beforeId]);
     },
 
     async insert(row: {

@@ -143,17 +143,22 @@ const FIND_BY_EMAIL = statement(
   `SELECT ${COLUMNS} FROM users u WHERE u.issuer_id = $1 AND lower(u.email) = lower($2)`,
 );
 
+/**
+ * One keyset page, `limit + 1` rows newest first. A variant per cursor and status filter, so
+ * that each generic plan seeks its index (`id < $2` as an index condition, not a filter).
+ */
+function pageStatement(name: string, where: string): ReturnType<typeof statement> {
+  return statement(
+    name,
+    `SELECT ${COLUMNS} FROM users u WHERE u.issuer_id = $1 AND ${where} ORDER BY u.id DESC LIMIT $2::int + 1`,
+  );
+}
+
 const PAGES = {
-  all: statement(
-    "user_page",
-    `SELECT ${COLUMNS} FROM users u WHERE u.issuer_id = $1 AND ($2::text IS NULL OR u.id < $2)
-     ORDER BY u.id DESC LIMIT $3::int + 1`,
-  ),
-  status: statement(
-    "user_page_status",
-    `SELECT ${COLUMNS} FROM users u WHERE u.issuer_id = $1 AND u.status = $4 AND ($2::text IS NULL OR u.id < $2)
-     ORDER BY u.id DESC LIMIT $3::int + 1`,
-  ),
+  all: pageStatement("user_page", "true"),
+  after: pageStatement("user_page_after", "u.id < $3"),
+  status: pageStatement("user_page_status", "u.status = $3"),
+  statusAfter: pageStatement("user_page_status_after", "u.status = $3 AND u.id < $4"),
 };
 
 const INSERT = statement(
@@ -293,12 +298,15 @@ export function createUserRepository(sql: Sql) {
       issuerId: string,
       options: { limit: number; beforeId?: string | undefined; status?: UserStatus | undefined },
     ): Promise<UserRow[]> {
-      const values: unknown[] = [issuerId, options.beforeId ?? null, options.limit];
-      if (options.status !== undefined) values.push(options.status);
-      const rows = await sql.query<RawUserRow & QueryResultRow>(
-        options.status === undefined ? PAGES.all : PAGES.status,
-        values,
-      );
+      const { limit, beforeId, status } = options;
+      let query = beforeId === undefined ? PAGES.all : PAGES.after;
+      const values: unknown[] = [issuerId, limit];
+      if (status !== undefined) {
+        query = beforeId === undefined ? PAGES.status : PAGES.statusAfter;
+        values.push(status);
+      }
+      if (beforeId !== undefined) values.push(beforeId);
+      const rows = await sql.query<RawUserRow & QueryResultRow>(query, values);
       return rows.map(userRow);
     },
 
