@@ -229,6 +229,34 @@ describe("users service", () => {
     expect(await h.services.users.findById(issuerId, "usr_bad")).toBeNull();
   });
 
+  test("list pages by cursor, with and without the status filter", async () => {
+    const pool = await newIssuer("Paged");
+    const ids: string[] = [];
+    for (const [i, status] of ["active", "blocked", "blocked", "active", "blocked"].entries()) {
+      ids.push(
+        (await h.services.users.create(account.accountId, pool, { email: `p${i}@example.com`, status })).value.id,
+      );
+    }
+    const newest = [...ids].reverse();
+    const first = await h.services.users.list(account.accountId, pool, { limit: 2 });
+    expect(first.data.map((u) => u.id)).toEqual(newest.slice(0, 2));
+    const rest = await h.services.users.list(account.accountId, pool, {
+      limit: 10,
+      cursor: first.next_cursor as string,
+    });
+    expect(rest.data.map((u) => u.id)).toEqual(newest.slice(2));
+    const blocked = [ids[4], ids[2], ids[1]];
+    const page = await h.services.users.list(account.accountId, pool, { limit: 1, status: "blocked" });
+    expect(page.data.map((u) => u.id)).toEqual(blocked.slice(0, 1));
+    const after = await h.services.users.list(account.accountId, pool, {
+      limit: 10,
+      status: "blocked",
+      cursor: page.next_cursor as string,
+    });
+    expect(after.data.map((u) => u.id)).toEqual(blocked.slice(1));
+    expect(after.has_more).toBe(false);
+  });
+
   test("the provider's writes record events (sign-up, a chosen password, a verified email); a sign-in does not", async () => {
     const types = async (id: string) =>
       (await h.db.auditEvent.findMany({ where: { resourceId: id }, orderBy: { id: "asc" } })).map((e) => ({
