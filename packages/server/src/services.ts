@@ -55,7 +55,7 @@ interface Shared {
 /** The use cases whose queries run on `sql` (the pool, or one transaction) and whose events name `caller`. */
 function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers, options }: Shared, caller: Caller) {
   const audit = createAuditRecorder(sql, clock, caller);
-  const artifacts = options.providerArtifacts ?? providerArtifacts(db);
+  const artifacts = options.providerArtifacts ?? providerArtifacts;
   const keyWrites = apiKeys.writesOn(sql, audit);
   return {
     db,
@@ -73,8 +73,8 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
     health: createHealthService(db.pool),
     authMethods: createAuthMethodService(sql, db, clock, () => options.keyring ?? missingKeyring(), audit),
     events: createEventService(sql, clock),
-    clients: createClientService(db, clock, artifacts),
-    users: createUserService(db, clock, { artifacts }),
+    clients: createClientService(sql, clock, artifacts, audit),
+    users: createUserService(sql, clock, { artifacts }, audit),
     oidc: {
       signingKeys: recordedRotation(
         createSigningKeyService(
@@ -110,6 +110,8 @@ const AUDITED_WRITES = {
   accounts: ["bootstrap"],
   apiKeys: ["create", "revoke"],
   issuers: ["purgeExpired"],
+  clients: ["create", "update", "delete", "rotateSecret"],
+  users: ["create", "update", "delete", "removeFactor", "revokeSessions", "signUp", "setPassword", "setEmailVerified"],
 } as const satisfies { [S in keyof UseCases]?: readonly (keyof UseCases[S])[] };
 
 function withAuditedWrites(useCases: UseCases, sql: Sql, on: (tx: Sql) => UseCases): UseCases {

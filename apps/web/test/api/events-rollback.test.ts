@@ -90,6 +90,73 @@ test("POST with an Idempotency-Key: nothing kept, and the retry creates it once 
   expect((await eventsOf(retry.body.id)).map((e) => e.type)).toEqual(["issuer.created"]);
 });
 
+test("client POST with an Idempotency-Key: the killed transaction keeps neither client, nor event, nor a stored answer", async () => {
+  const issuerId = (await api.request("POST", "/issuers", { body: { name: "Rollback clients" } })).body.id as string;
+  const key = `client-rollback-${Date.now()}`;
+  const name = `Rolled back ${key}`;
+  const body = { name, application_type: "web", redirect_uris: ["https://app.example.com/cb"] };
+  const clientsOf = () => api.db.client.findMany({ where: { issuerId, name } });
+  await stallCommits();
+  try {
+    const post = api.request("POST", `/issuers/${issuerId}/clients`, { body, headers: { "idempotency-key": key } });
+    await killStalledCommit();
+    expect((await post).status).toBeGreaterThanOrEqual(500);
+  } finally {
+    await unstall();
+  }
+  expect(await clientsOf()).toEqual([]);
+  expect(await api.db.auditEvent.count({ where: { accountId: api.account.accountId, type: "client.created" } })).toBe(
+    0,
+  );
+  // The key's claim (committed before the request's transaction) may remain, but no answer was stored:
+  // the retry takes it over and runs the request, it does not replay a failure.
+  const keys = await api.db.idempotencyKey.findMany({ where: { accountId: api.account.accountId, key } });
+  expect(keys.map((k) => [k.state, k.responseStatus, k.responseBody])).toEqual(
+    keys.map(() => ["in_progress", null, null]),
+  );
+  const retry = await api.request("POST", `/issuers/${issuerId}/clients`, {
+    body,
+    headers: { "idempotency-key": key },
+  });
+  expect(retry.status).toBe(201);
+  expect(retry.headers.get("idempotent-replayed")).toBeNull();
+  expect((await clientsOf()).map((c) => c.id)).toEqual([retry.body.id]);
+  expect((await eventsOf(retry.body.id)).map((e) => e.type)).toEqual(["client.created"]);
+});
+
+test("a user delete whose event cannot be written keeps the user (REST and the services)", async () => {
+  const issuerId = (await api.request("POST", "/issuers", { body: { name: "Refused users" } })).body.id as string;
+  const user = await api.request("POST", `/issuers/${issuerId}/users`, { body: { email: "kept@example.com" } });
+  expect(user.status).toBe(201);
+  const refuse = `audit_test_refuse_user_${process.pid}`;
+  await api.db.pool.query(
+    `CREATE OR REPLACE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$`,
+  );
+  await api.db.pool.query(
+    `CREATE TRIGGER ${refuse} BEFORE INSERT ON audit_events FOR EACH ROW
+     WHEN (NEW.account_id = '${api.account.accountId}') EXECUTE FUNCTION ${refuse}()`,
+  );
+  try {
+    const deleted = await api.request("DELETE", `/issuers/${issuerId}/users/${user.body.id}`);
+    expect(deleted.status).toBe(500);
+    expect(deleted.text).not.toContain("audit log unavailable");
+    await expect(api.services.users.delete(api.account.accountId, issuerId, user.body.id)).rejects.toThrow();
+    await expect(
+      api.services.clients.create(api.account.accountId, issuerId, {
+        name: "Never",
+        application_type: "spa",
+        redirect_uris: ["https://x.example.com/cb"],
+      }),
+    ).rejects.toThrow();
+  } finally {
+    await api.db.pool.query(`DROP TRIGGER IF EXISTS ${refuse} ON audit_events`);
+    await api.db.pool.query(`DROP FUNCTION IF EXISTS ${refuse}()`);
+  }
+  expect((await api.request("GET", `/issuers/${issuerId}/users/${user.body.id}`)).status).toBe(200);
+  expect(await api.db.client.count({ where: { issuerId, name: "Never" } })).toBe(0);
+});
+
 test("a change whose event cannot be written is not made either (every door, and the CLI's services)", async () => {
   const created = await api.request("POST", "/issuers", { body: { name: "Unchanged" } });
   const id = created.body.id as string;

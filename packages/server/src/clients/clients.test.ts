@@ -123,7 +123,8 @@ describe("clients service", () => {
       keyring: testKeyring(),
       providerArtifacts: {
         revokeUser: async () => {},
-        revokeClient: async (issuer, client) => {
+        revokeClient: async (sql, issuer, client) => {
+          expect(sql.inTransaction).toBe(true);
           revoked.push(`${issuer}/${client}`);
         },
       },
@@ -133,5 +134,26 @@ describe("clients service", () => {
     expect(revoked).toEqual([`${issuerId}/${value.id}`]);
     expect(await services.clients.findForProvider(issuerId, value.id)).toBeNull();
     expect(await services.clients.verifySecret(issuerId, value.id, value.client_secret as string)).toBe(false);
+  });
+
+  test("a revocation that fails undoes the delete and its event", async () => {
+    const { createServices } = await import("../services.ts");
+    const { testKeyring } = await import("../testing/index.ts");
+    const services = createServices(h.db, {
+      keyring: testKeyring(),
+      providerArtifacts: {
+        revokeUser: async () => {},
+        revokeClient: async () => {
+          throw new Error("provider storage down");
+        },
+      },
+    });
+    const { value } = await services.clients.create(account.accountId, issuerId, web);
+    await expect(services.clients.delete(account.accountId, issuerId, value.id)).rejects.toThrow(
+      "provider storage down",
+    );
+    expect(await services.clients.findForProvider(issuerId, value.id)).not.toBeNull();
+    const events = await h.db.auditEvent.findMany({ where: { resourceId: value.id } });
+    expect(events.map((e) => e.type)).toEqual(["client.created"]);
   });
 });

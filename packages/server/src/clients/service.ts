@@ -1,10 +1,11 @@
-import type { Db } from "@authpi/db";
 import {
+  AUDIT_IGNORED_FIELDS,
   applyClientPatch,
   type Client,
   type ClientWithSecret,
   clientConfigForCreate,
   DomainError,
+  diffChanges,
   etagFor,
   idTimestamp,
   isConfidential,
@@ -15,20 +16,16 @@ import {
   type ProviderClient,
   parseOrThrow,
   RotateClientSecretInput,
+  touchedSecrets,
 } from "@authpi/domain";
+import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import type { Versioned, WriteOptions } from "../issuers/service.ts";
+import type { Sql } from "../sql.ts";
 import type { ProviderArtifacts } from "../users/provider-artifacts.ts";
 import { writeWithVersion } from "../versioned-write.ts";
 import { createLiveIssuerLoader } from "./live-issuer.ts";
-import {
-  type ClientRow,
-  configColumns,
-  createClientRepository,
-  toClient,
-  toConfig,
-  toProviderClient,
-} from "./repository.ts";
+import { type ClientRow, createClientRepository, toClient, toConfig, toProviderClient } from "./repository.ts";
 import { generateClientSecret, hashClientSecret, hashMatches } from "./secret.ts";
 
 function versioned(row: ClientRow): Versioned<Client> {
@@ -43,9 +40,12 @@ function clientNotFound(id: string): DomainError {
   return new DomainError("resource_missing", `No such client: '${id}'`, { param: "client_id" });
 }
 
-export function createClientService(db: Db, clock: Clock, artifacts: ProviderArtifacts) {
-  const repo = createClientRepository(db);
-  const loadLiveIssuer = createLiveIssuerLoader(db);
+/** Only whether a secret is set reaches an event, never the secret or its hash. */
+const CLIENT_DIFF = { ignore: AUDIT_IGNORED_FIELDS, secretPaths: ["client_secret"] };
+
+export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderArtifacts, audit: AuditRecorder) {
+  const repo = createClientRepository(sql);
+  const loadLiveIssuer = createLiveIssuerLoader(sql);
 
   async function loadClient(issuerId: string, id: string): Promise<ClientRow> {
     const row = isId("client", id) ? await repo.find(issuerId, id) : null;
@@ -91,16 +91,21 @@ export function createClientService(db: Db, clock: Clock, artifacts: ProviderArt
       const config = clientConfigForCreate(input, { availableScopes: issuer.availableScopes });
       const secret = isConfidential(config.token_endpoint_auth_method) ? generateClientSecret() : null;
       const id = newId("client", clock().getTime());
-      const createdAt = idTimestamp(id);
       const row = await repo.insert({
         id,
         issuerId: issuer.id,
-        ...configColumns(config),
+        config,
         secretHash: secret === null ? null : hashClientSecret(secret),
-        createdAt,
-        updatedAt: createdAt,
+        createdAt: idTimestamp(id),
       });
-      return withSecret(row, secret);
+      const created = withSecret(row, secret);
+      await audit.record({
+        accountId,
+        type: "client.created",
+        resourceId: id,
+        changes: diffChanges(undefined, created.value, CLIENT_DIFF),
+      });
+      return created;
     },
 
     async update(
@@ -117,10 +122,16 @@ export function createClientService(db: Db, clock: Clock, artifacts: ProviderArt
         row: (loaded) => loaded.row,
         attempt: async ({ issuer, row }) => {
           const next = applyClientPatch(toConfig(row), body, { availableScopes: issuer.availableScopes });
-          const updatedAt = clock();
-          const data = { ...configColumns(next), updatedAt };
-          if (!(await repo.updateAtVersion(row.id, row.version, data))) return undefined;
-          return versioned({ ...row, ...data, version: row.version + 1 } as ClientRow);
+          const updated = await repo.updateConfigAtVersion(row.id, row.version, next, clock());
+          if (!updated) return undefined;
+          const after = versioned(updated);
+          await audit.record({
+            accountId,
+            type: "client.updated",
+            resourceId: row.id,
+            changes: diffChanges(toClient(row), after.value, CLIENT_DIFF),
+          });
+          return after;
         },
       });
     },
@@ -132,12 +143,18 @@ export function createClientService(db: Db, clock: Clock, artifacts: ProviderArt
         ifMatch: options.ifMatch,
         load: () => loadWithIssuer(accountId, issuerId, id),
         row: (loaded) => loaded.row,
-        attempt: ({ row }) =>
-          db.$transaction(async () => {
-            if (!(await repo.deleteAtVersion(row.id, row.version))) return undefined;
-            await artifacts.revokeClient(row.issuerId, row.id);
-            return true;
-          }),
+        attempt: async ({ row }) => {
+          if (!(await repo.deleteAtVersion(row.id, row.version))) return undefined;
+          // On the same `sql`: the client and what it was issued go together or not at all.
+          await artifacts.revokeClient(sql, row.issuerId, row.id);
+          await audit.record({
+            accountId,
+            type: "client.deleted",
+            resourceId: row.id,
+            changes: diffChanges(toClient(row), undefined, CLIENT_DIFF),
+          });
+          return true;
+        },
       });
     },
 
@@ -170,14 +187,24 @@ export function createClientService(db: Db, clock: Clock, artifacts: ProviderArt
           const now = clock();
           const grace = input.previous_secret_expires_in_seconds;
           const secret = generateClientSecret();
-          const data = {
+          const columns = {
             secretHash: hashClientSecret(secret),
             previousSecretHash: grace > 0 ? row.secretHash : null,
             previousSecretExpiresAt: grace > 0 ? new Date(now.getTime() + grace * 1000) : null,
-            updatedAt: now,
           };
-          if (!(await repo.updateAtVersion(row.id, row.version, data))) return undefined;
-          return withSecret({ ...row, ...data, version: row.version + 1 } as ClientRow, secret);
+          const updated = await repo.updateSecretAtVersion(row.id, row.version, columns, now);
+          if (!updated) return undefined;
+          const rotated = withSecret(updated, secret);
+          await audit.record({
+            accountId,
+            type: "client.secret_rotated",
+            resourceId: row.id,
+            changes: {
+              ...touchedSecrets(["client_secret"]),
+              ...diffChanges(toClient(row), toClient(updated), CLIENT_DIFF),
+            },
+          });
+          return rotated;
         },
       });
     },

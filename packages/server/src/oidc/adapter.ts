@@ -1,5 +1,6 @@
 import type { Db, Prisma } from "@authpi/db";
 import type { Adapter, AdapterPayload } from "oidc-provider";
+import { statement } from "../sql.ts";
 import type { ProviderArtifacts } from "../users/provider-artifacts.ts";
 
 /**
@@ -99,18 +100,25 @@ export async function purgeExpiredArtifacts(db: Db, now = new Date()): Promise<n
   return count;
 }
 
+const REVOKE_USER = statement(
+  "oidc_artifacts_revoke_user",
+  "DELETE FROM oidc_artifacts WHERE issuer_id = $1 AND account_id = $2",
+);
+const REVOKE_CLIENT = statement(
+  "oidc_artifacts_revoke_client",
+  "DELETE FROM oidc_artifacts WHERE issuer_id = $1 AND client_id = $2",
+);
+
 /**
- * What the users and clients services revoke (in the transaction of their change): a user's
- * sessions, grants and tokens on delete, block or "sign out everywhere"; a client's grants and
- * tokens on delete. One DELETE each, by the `account_id` / `client_id` columns.
+ * What the users and clients services revoke, on the `sql` of their change (its transaction): a
+ * user's sessions, grants and tokens on delete, block or "sign out everywhere"; a client's grants
+ * and tokens on delete. One DELETE each, by the `account_id` / `client_id` columns.
  */
-export function providerArtifacts(db: Db): ProviderArtifacts {
-  return {
-    async revokeUser(issuerId, userId) {
-      await db.oidcArtifact.deleteMany({ where: { issuerId, accountId: userId } });
-    },
-    async revokeClient(issuerId, clientId) {
-      await db.oidcArtifact.deleteMany({ where: { issuerId, clientId } });
-    },
-  };
-}
+export const providerArtifacts: ProviderArtifacts = {
+  async revokeUser(sql, issuerId, userId) {
+    await sql.query(REVOKE_USER, [issuerId, userId]);
+  },
+  async revokeClient(sql, issuerId, clientId) {
+    await sql.query(REVOKE_CLIENT, [issuerId, clientId]);
+  },
+};

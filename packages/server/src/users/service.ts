@@ -1,9 +1,11 @@
-import type { Db } from "@authpi/db";
 import {
+  AUDIT_IGNORED_FIELDS,
   applyUserPatch,
   assertPasswordPolicy,
   type BreachedList,
   DomainError,
+  diffChanges,
+  type EventChanges,
   etagFor,
   idTimestamp,
   isId,
@@ -13,6 +15,7 @@ import {
   PasswordSettings,
   type PoolUser,
   passwordLength,
+  SECRET_MARK,
   TemporaryPasswordSettings,
   type User,
   type UserChange,
@@ -21,16 +24,18 @@ import {
   weakPassword,
 } from "@authpi/domain";
 import { hash, verify } from "@node-rs/argon2";
+import type { AuditRecorder } from "../audit/service.ts";
 import { createLiveIssuerLoader } from "../clients/live-issuer.ts";
 import type { Clock } from "../clock.ts";
 import type { Versioned, WriteOptions } from "../issuers/service.ts";
+import type { Sql } from "../sql.ts";
 import { uniqueViolationIndex } from "../unique-violation.ts";
 import { writeWithVersion } from "../versioned-write.ts";
 import { breachedPasswords } from "./breached-passwords.ts";
 import type { ProviderArtifacts } from "./provider-artifacts.ts";
 import {
   createUserRepository,
-  profileColumns,
+  type PasswordColumns,
   toPoolUser,
   toProfile,
   toUser,
@@ -91,9 +96,28 @@ export interface UserServiceOptions {
   breachedList?: () => Promise<BreachedList>;
 }
 
-export function createUserService(db: Db, clock: Clock, options: UserServiceOptions) {
-  const repo = createUserRepository(db);
-  const loadLiveIssuer = createLiveIssuerLoader(db);
+/** Passwords reach an event only as `[set]`: the hashes stand in for them, and diffChanges masks them. */
+const USER_DIFF = { ignore: AUDIT_IGNORED_FIELDS, secretPaths: ["password", "temporary_password"] };
+
+const NO_PASSWORD: PasswordColumns = {
+  passwordHash: null,
+  passwordHistory: [],
+  temporaryPasswordHash: null,
+  temporaryPasswordExpiresAt: null,
+};
+
+function passwordsOf(row: UserRow): PasswordColumns {
+  return {
+    passwordHash: row.passwordHash,
+    passwordHistory: row.passwordHistory ?? [],
+    temporaryPasswordHash: row.temporaryPasswordHash,
+    temporaryPasswordExpiresAt: row.temporaryPasswordExpiresAt,
+  };
+}
+
+export function createUserService(sql: Sql, clock: Clock, options: UserServiceOptions, audit: AuditRecorder) {
+  const repo = createUserRepository(sql);
+  const loadLiveIssuer = createLiveIssuerLoader(sql);
   const { artifacts } = options;
   const breachedList = options.breachedList ?? breachedPasswords;
 
@@ -103,6 +127,11 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
       value: temporaryPassword === undefined ? user : { ...user, temporary_password: temporaryPassword },
       etag: etagFor(row.id, row.version),
     };
+  }
+
+  /** What an event compares of a user: its API object, and its password hashes as masked secrets. */
+  function auditView(row: UserRow) {
+    return { ...toUser(row, clock()), password: row.passwordHash, temporary_password: row.temporaryPasswordHash };
   }
 
   async function loadUser(issuerId: string, id: string): Promise<UserRow> {
@@ -166,39 +195,45 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
     };
   }
 
-  async function insertUser(issuerId: string, change: UserChange): Promise<Versioned<UserWithTemporaryPassword>> {
+  async function insertUser(
+    accountId: string,
+    issuerId: string,
+    change: UserChange,
+  ): Promise<Versioned<UserWithTemporaryPassword>> {
     const password = change.password === undefined ? {} : await passwordColumns(issuerId, change.password);
     const temporary =
       change.temporaryPassword === undefined
         ? undefined
         : await temporaryPasswordColumns(issuerId, change.temporaryPassword);
     const id = newId("user", clock().getTime());
-    const createdAt = idTimestamp(id);
+    let row: UserRow;
     try {
-      const row = await repo.insert({
+      row = await repo.insert({
         id,
         issuerId,
-        ...profileColumns(change.profile),
-        ...password,
-        ...(temporary?.columns ?? {}),
-        createdAt,
-        updatedAt: createdAt,
+        profile: change.profile,
+        password: { ...NO_PASSWORD, ...password, ...(temporary?.columns ?? {}) },
+        createdAt: idTimestamp(id),
       });
-      return versioned(row, temporary?.generated);
     } catch (error) {
       mapUniqueViolation(error, change);
     }
+    await audit.record({
+      accountId,
+      type: "user.created",
+      resourceId: id,
+      changes: diffChanges(undefined, auditView(row), USER_DIFF),
+    });
+    return versioned(row, temporary?.generated);
   }
 
   /** The live issuer by id alone, for the OpenID Provider's sign-up (it has no account in hand). */
-  async function providerIssuer(issuerId: string): Promise<string> {
-    const issuer = isId("issuer", issuerId)
-      ? await db.issuer.findUnique({ where: { id: issuerId }, select: { id: true, status: true } })
-      : null;
+  async function providerIssuer(issuerId: string): Promise<{ id: string; accountId: string }> {
+    const issuer = isId("issuer", issuerId) ? await repo.issuerStatus(issuerId) : null;
     if (!issuer || issuer.status === "deleted") {
       throw new DomainError("resource_missing", `No such issuer: '${issuerId}'`, { param: "issuer_id" });
     }
-    return issuer.id;
+    return { id: issuer.id, accountId: issuer.account_id };
   }
 
   return {
@@ -237,7 +272,7 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
 
     async create(accountId: string, issuerId: string, input: unknown): Promise<Versioned<UserWithTemporaryPassword>> {
       const issuer = await loadLiveIssuer(accountId, issuerId, "users");
-      return insertUser(issuer.id, userChangeForCreate(input));
+      return insertUser(accountId, issuer.id, userChangeForCreate(input));
     },
 
     async update(
@@ -260,23 +295,24 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
             change.temporaryPassword === undefined
               ? undefined
               : await temporaryPasswordColumns(row.issuerId, change.temporaryPassword);
-          const data = {
-            ...profileColumns(change.profile),
-            ...password,
-            ...(temporary?.columns ?? {}),
-            updatedAt: clock(),
-          };
+          const passwords = { ...passwordsOf(row), ...password, ...(temporary?.columns ?? {}) };
           const blocking = row.status !== "blocked" && change.profile.status === "blocked";
+          let updated: UserRow | null;
           try {
-            return await db.$transaction(async () => {
-              if (!(await repo.updateAtVersion(row.id, row.version, data))) return undefined;
-              // A blocked user's sessions and refresh tokens stop working now, not at their expiry.
-              if (blocking) await artifacts.revokeUser(row.issuerId, row.id);
-              return versioned(await loadUser(row.issuerId, row.id), temporary?.generated);
-            });
+            updated = await repo.updateAtVersion(row.id, row.version, change.profile, passwords, clock());
           } catch (error) {
             mapUniqueViolation(error, change);
           }
+          if (!updated) return undefined;
+          // A blocked user's sessions and refresh tokens stop working now, not at their expiry (same transaction).
+          if (blocking) await artifacts.revokeUser(sql, row.issuerId, row.id);
+          await audit.record({
+            accountId,
+            type: "user.updated",
+            resourceId: row.id,
+            changes: diffChanges(auditView(row), auditView(updated), USER_DIFF),
+          });
+          return versioned(updated, temporary?.generated);
         },
       });
     },
@@ -288,12 +324,17 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
         ifMatch: options.ifMatch,
         load: () => loadWithIssuer(accountId, issuerId, id),
         row: (row) => row,
-        attempt: (row) =>
-          db.$transaction(async () => {
-            if (!(await repo.deleteAtVersion(row.id, row.version))) return undefined;
-            await artifacts.revokeUser(row.issuerId, row.id);
-            return true;
-          }),
+        attempt: async (row) => {
+          if (!(await repo.deleteAtVersion(row.id, row.version))) return undefined;
+          await artifacts.revokeUser(sql, row.issuerId, row.id);
+          await audit.record({
+            accountId,
+            type: "user.deleted",
+            resourceId: row.id,
+            changes: diffChanges(auditView(row), undefined, USER_DIFF),
+          });
+          return true;
+        },
       });
     },
 
@@ -317,11 +358,20 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
         row: (row) => row,
         attempt: async (row) => {
           if (!isId("factor", factorId) || !row.factors.some((f) => f.id === factorId)) throw missing();
-          return db.$transaction(async () => {
-            if (!(await repo.updateAtVersion(row.id, row.version, { updatedAt: clock() }))) return undefined;
-            if (!(await repo.deleteFactor(row.id, factorId))) throw missing();
-            return true;
+          if (!(await repo.bumpAtVersion(row.id, row.version, clock()))) return undefined;
+          if (!(await repo.deleteFactor(row.id, factorId))) throw missing();
+          const before = toUser(row, clock());
+          await audit.record({
+            accountId,
+            type: "user.factor_removed",
+            resourceId: row.id,
+            changes: diffChanges(
+              { factors: before.factors },
+              { factors: before.factors.filter((f) => f.id !== factorId) },
+              USER_DIFF,
+            ),
           });
+          return true;
         },
       });
     },
@@ -334,7 +384,8 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
         load: () => loadWithIssuer(accountId, issuerId, userId),
         row: (row) => row,
         attempt: async (row) => {
-          await db.$transaction(() => artifacts.revokeUser(row.issuerId, row.id));
+          await artifacts.revokeUser(sql, row.issuerId, row.id);
+          await audit.record({ accountId, type: "user.sessions_revoked", resourceId: row.id, changes: {} });
           return true;
         },
       });
@@ -388,14 +439,14 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
 
     /** The hosted sign-up: the same rules as a create (policy, breached list, email unique per issuer). */
     async signUp(issuerId: string, input: { email: string; password: string; name?: string }): Promise<PoolUser> {
-      const id = await providerIssuer(issuerId);
+      const issuer = await providerIssuer(issuerId);
       const change = userChangeForCreate({
         email: input.email,
         password: input.password,
         ...(input.name !== undefined ? { name: input.name } : {}),
       });
-      const created = await insertUser(id, change);
-      const row = await loadUser(id, created.value.id);
+      const created = await insertUser(issuer.accountId, issuer.id, change);
+      const row = await loadUser(issuer.id, created.value.id);
       return toPoolUser(row, clock());
     },
 
@@ -403,17 +454,28 @@ export function createUserService(db: Db, clock: Clock, options: UserServiceOpti
     async setPassword(issuerId: string, userId: string, password: string): Promise<void> {
       const row = await loadUser(issuerId, userId);
       const columns = await passwordColumns(row.issuerId, password, row);
-      await repo.touch(row.issuerId, row.id, { ...columns, updatedAt: clock() });
+      const accountId = await repo.setPassword(row.issuerId, row.id, columns, clock());
+      if (accountId === undefined) return;
+      const changes: EventChanges = { password: { from: row.passwordHash ? SECRET_MARK : null, to: SECRET_MARK } };
+      if (row.temporaryPasswordHash !== null) changes.temporary_password = { from: SECRET_MARK, to: null };
+      await audit.record({ accountId, type: "user.updated", resourceId: row.id, changes });
     },
 
     async markSignedIn(issuerId: string, userId: string, at: Date = clock()): Promise<void> {
       if (!isId("user", userId)) return;
-      await repo.touch(issuerId, userId, { lastSignInAt: at });
+      await repo.markSignedIn(issuerId, userId, at);
     },
 
     async setEmailVerified(issuerId: string, userId: string): Promise<void> {
       if (!isId("user", userId)) return;
-      await repo.touch(issuerId, userId, { emailVerified: true, updatedAt: clock() });
+      const accountId = await repo.setEmailVerified(issuerId, userId, clock());
+      if (accountId === undefined) return;
+      await audit.record({
+        accountId,
+        type: "user.updated",
+        resourceId: userId,
+        changes: { email_verified: { from: false, to: true } },
+      });
     },
   };
 }

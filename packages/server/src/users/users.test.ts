@@ -229,6 +229,59 @@ describe("users service", () => {
     expect(await h.services.users.findById(issuerId, "usr_bad")).toBeNull();
   });
 
+  test("list pages by cursor, with and without the status filter", async () => {
+    const pool = await newIssuer("Paged");
+    const ids: string[] = [];
+    for (const [i, status] of ["active", "blocked", "blocked", "active", "blocked"].entries()) {
+      ids.push(
+        (await h.services.users.create(account.accountId, pool, { email: `p${i}@example.com`, status })).value.id,
+      );
+    }
+    const newest = [...ids].reverse();
+    const first = await h.services.users.list(account.accountId, pool, { limit: 2 });
+    expect(first.data.map((u) => u.id)).toEqual(newest.slice(0, 2));
+    const rest = await h.services.users.list(account.accountId, pool, {
+      limit: 10,
+      cursor: first.next_cursor as string,
+    });
+    expect(rest.data.map((u) => u.id)).toEqual(newest.slice(2));
+    const blocked = [ids[4], ids[2], ids[1]];
+    const page = await h.services.users.list(account.accountId, pool, { limit: 1, status: "blocked" });
+    expect(page.data.map((u) => u.id)).toEqual(blocked.slice(0, 1));
+    const after = await h.services.users.list(account.accountId, pool, {
+      limit: 10,
+      status: "blocked",
+      cursor: page.next_cursor as string,
+    });
+    expect(after.data.map((u) => u.id)).toEqual(blocked.slice(1));
+    expect(after.has_more).toBe(false);
+  });
+
+  test("the provider's writes record events (sign-up, a chosen password, a verified email); a sign-in does not", async () => {
+    const types = async (id: string) =>
+      (await h.db.auditEvent.findMany({ where: { resourceId: id }, orderBy: { id: "asc" } })).map((e) => ({
+        type: e.type,
+        changes: e.changes,
+      }));
+    const user = await h.services.users.signUp(issuerId, { email: "events@example.com", password: PASSWORD });
+    const [created] = await types(user.id);
+    expect(created?.type).toBe("user.created");
+    expect(created?.changes).toMatchObject({ password: { from: null, to: "[set]" } });
+    await h.services.users.markSignedIn(issuerId, user.id);
+    await h.services.users.setPassword(issuerId, user.id, "a brand new passphrase");
+    await h.services.users.setEmailVerified(issuerId, user.id);
+    await h.services.users.setEmailVerified(issuerId, user.id); // already verified: no change, no event
+    const events = await types(user.id);
+    expect(events.slice(1)).toEqual([
+      { type: "user.updated", changes: { password: { from: "[set]", to: "[set]" } } },
+      { type: "user.updated", changes: { email_verified: { from: false, to: true } } },
+    ]);
+    const text = JSON.stringify(events);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain("a brand new passphrase");
+    expect(text).not.toContain("$argon2id$");
+  });
+
   test("delete, block and sign-out-everywhere revoke the user's provider artifacts", async () => {
     const revoked: string[] = [];
     const { createServices } = await import("../services.ts");
@@ -237,7 +290,9 @@ describe("users service", () => {
       keyring: testKeyring(),
       providerArtifacts: {
         revokeClient: async () => {},
-        revokeUser: async (issuer, user) => {
+        revokeUser: async (sql, issuer, user) => {
+          // On the change's transaction, so the write and the revocation commit together.
+          expect(sql.inTransaction).toBe(true);
           revoked.push(`${issuer}/${user}`);
         },
       },
@@ -253,6 +308,27 @@ describe("users service", () => {
     await services.users.delete(account.accountId, issuerId, value.id);
     expect(revoked).toEqual([key, key, key]);
     expect(await services.users.findById(issuerId, value.id)).toBeNull();
+  });
+
+  test("a revocation that fails undoes the delete and its event", async () => {
+    const { createServices } = await import("../services.ts");
+    const { testKeyring } = await import("../testing/index.ts");
+    const services = createServices(h.db, {
+      keyring: testKeyring(),
+      providerArtifacts: {
+        revokeClient: async () => {},
+        revokeUser: async (sql) => {
+          // The artifacts' DELETE ran; then the provider fails: everything goes back.
+          await sql.query({ name: "test_noop", text: "SELECT 1" }, []);
+          throw new Error("provider storage down");
+        },
+      },
+    });
+    const { value } = await services.users.create(account.accountId, issuerId, { email: "undo@example.com" });
+    await expect(services.users.delete(account.accountId, issuerId, value.id)).rejects.toThrow("provider storage down");
+    expect(await services.users.findById(issuerId, value.id)).not.toBeNull();
+    const events = await h.db.auditEvent.findMany({ where: { resourceId: value.id } });
+    expect(events.map((e) => e.type)).toEqual(["user.created"]);
   });
 
   test("removing a factor deletes it and changes the user's ETag", async () => {
