@@ -1,6 +1,6 @@
 import { Agent, request as httpRequest } from "node:http";
-import { assertJsonBodySafe, exampleAuthMethodBody } from "@authpi/domain";
 import { type AnyOperation, resources, takesIfMatch, trpcBodyField, trpcParamNames } from "@authpi/api";
+import { assertJsonBodySafe, exampleAuthMethodBody } from "@authpi/domain";
 import { appRouter } from "@authpi/trpc";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -170,8 +170,8 @@ beforeAll(async () => {
   expect(pools.methods).toHaveLength(4);
   // Clients and users, from the document's own request examples.
   for (const resource of ["clients", "users"]) {
-    const example = document.paths[`/v1/accounts/{account_id}/issuers/{issuer_id}/${resource}`].post.requestBody
-      .content["application/json"].example;
+    const create = document.paths[`/v1/accounts/{account_id}/issuers/{issuer_id}/${resource}`].post;
+    const example = create.requestBody.content["application/json"].example;
     // On the issuer with the password method (a user's example has a password), the second with its own email.
     for (const body of [example, resource === "users" ? { ...example, email: "grace@example.com" } : example]) {
       const res = await api("POST", `/issuers/${pools.issuers[0]}/${resource}`, body);
@@ -635,7 +635,8 @@ async function sendTrpc(request: TrpcRequest, index: number): Promise<void> {
     if (operatorOnly && (request.auth === "own" || request.auth === "other")) {
       fail(response.status, "an API key was let into an operator-only procedure", responseText);
     }
-    const takesInput = procedures[request.procedure] !== undefined && trpcInputSchema(operationOf(request.procedure)) !== undefined;
+    const takesInput =
+      procedures[request.procedure] !== undefined && trpcInputSchema(operationOf(request.procedure)) !== undefined;
     if (unsafe !== null && request.httpMethod === "POST" && takesInput) {
       fail(response.status, `accepted what the domain's body check refuses (${unsafe})`, responseText);
     }
