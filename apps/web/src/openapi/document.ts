@@ -169,7 +169,11 @@ function operationObject(op: AnyOperation): ZodOpenApiOperationObject & { operat
   if (op.method === "GET" && op.response.etag) header = IfNoneMatchHeader;
   if (takesIfMatch(op)) header = IfMatchHeader;
   if (op.idempotent) header = header ? header.extend(IdempotencyKeyHeader.shape) : IdempotencyKeyHeader;
-  const errors = [...new Set([...(op.body ? WITH_BODY : []), ...(op.errors ?? []), ...ALWAYS])].sort((a, b) => a - b);
+  // A path parameter that cannot be percent-decoded matches no route: 404 route_not_found.
+  const notFound = names.length > 0 ? [404] : [];
+  const errors = [...new Set([...(op.body ? WITH_BODY : []), ...(op.errors ?? []), ...notFound, ...ALWAYS])].sort(
+    (a, b) => a - b,
+  );
   return {
     operationId: op.id,
     ...(op.tag ? { tags: [op.tag] } : {}),

@@ -24,7 +24,8 @@ function decode(segment: string): string | undefined {
  * A tiny segment router over the declared operations' paths (`{param}`
  * segments). It matches the raw request path: `.` and `..` segments, encoded
  * or not, are never resolved (a `%2e%2e` must not reach another route), they
- * match nothing.
+ * match nothing; nor are empty segments dropped (`/issuers/` is not the list,
+ * `/issuers//x` not `/issuers/x`): an empty segment matches nothing either.
  */
 export function createRouter(operations: readonly AnyOperation[]) {
   const compiled: Compiled[] = operations.map((operation) => ({
@@ -40,7 +41,7 @@ export function createRouter(operations: readonly AnyOperation[]) {
       const part = parts[i] as string;
       if (segment.startsWith("{")) {
         const value = decode(part);
-        if (value === undefined) return null;
+        if (value === undefined || value === "") return null;
         params[segment.slice(1, -1)] = value;
       } else if (segment !== part) return null;
     }
@@ -48,7 +49,8 @@ export function createRouter(operations: readonly AnyOperation[]) {
   }
 
   return function match(method: string, pathname: string): RouteMatch {
-    const parts = pathname.split("/").filter(Boolean);
+    // The leading `/` is the only empty segment a path has.
+    const parts = pathname.split("/").slice(1);
     if (parts.some((part) => decode(part) === "." || decode(part) === "..")) return { params: {} };
     const allow: string[] = [];
     for (const route of compiled) {

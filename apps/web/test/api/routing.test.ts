@@ -57,6 +57,16 @@ test("a `.` or `..` path segment, encoded or not, is a 404 and never reaches ano
   expect(JSON.parse(still.value.json).status).toBe("active");
 });
 
+test("an empty path segment is a 404: `…/issuers/` is not the list, `…/issuers//{id}` not the issuer", async () => {
+  const issuerId = await newIssuer();
+  const base = `${h.baseUrl}/v1/accounts/${h.account.accountId}`;
+  for (const path of ["/issuers/", `/issuers//${issuerId}`, `/issuers/${issuerId}/`, `//issuers/${issuerId}`]) {
+    const answer = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${h.account.apiKey}` } });
+    expect(answer.status, path).toBe(404);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("route_not_found");
+  }
+});
+
 test("`GET * HTTP/1.1` is a JSON 404, not a plain-text 500", async () => {
   const answer = await raw("GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   expect(answer).toMatch(/^HTTP\/1\.1 404 /);

@@ -29,6 +29,18 @@ describe("GET …/signing-keys and POST …/signing-keys/rotate", () => {
     expect(byStatus.previous.retire_after).not.toBeNull();
   });
 
+  it("serializes concurrent rotations of one issuer: each is a 200, one current key remains", async () => {
+    const created = await api.request("POST", "/issuers", { body: { name: "Concurrent keys" } });
+    const id = created.body.id;
+    const rotations = await Promise.all(
+      Array.from({ length: 4 }, () => api.request("POST", `/issuers/${id}/signing-keys/rotate`, { body: {} })),
+    );
+    expect(rotations.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const listed = await api.request("GET", `/issuers/${id}/signing-keys`);
+    expect(listed.body.data.filter((key: { status: string }) => key.status === "current")).toHaveLength(1);
+    expect(listed.body.data).toHaveLength(5);
+  });
+
   it("answers 404 for an issuer of another account and a malformed id, 400 for a bad body", async () => {
     const other = await api.newAccount();
     const foreign = await api.request("GET", `/v1/accounts/${other.accountId}/issuers/${issuerId}/signing-keys`, {

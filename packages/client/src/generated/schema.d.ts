@@ -2382,6 +2382,21 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
+            /** @description Not Found - The requested resource does not exist. */
+            404: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
             /** @description Method Not Allowed - The path exists, but not with this HTTP method (see the `Allow` header). */
             405: {
                 headers: {
@@ -2575,6 +2590,21 @@ export interface operations {
             };
             /** @description Forbidden - You don't have permission to perform this action. */
             403: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not Found - The requested resource does not exist. */
+            404: {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;
@@ -7401,6 +7431,21 @@ export interface operations {
             };
             /** @description Forbidden - You don't have permission to perform this action. */
             403: {
+                headers: {
+                    /** @description The request's id (`req_` + ULID); error bodies repeat it. */
+                    "Request-Id": string;
+                    /** @description The rate-limit policy of the API key (IETF httpapi draft), e.g. `"default";q=200;w=1`. */
+                    "RateLimit-Policy": string;
+                    /** @description The remaining budget, e.g. `"default";r=137;t=1`. */
+                    RateLimit: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Not Found - The requested resource does not exist. */
+            404: {
                 headers: {
                     /** @description The request's id (`req_` + ULID); error bodies repeat it. */
                     "Request-Id": string;

@@ -137,17 +137,20 @@ export function createSigningKeyService(
       const now = clock();
       const { kid, publicJwk, privateJwk } = await generate(options.alg ?? "RS256");
       const alg = options.alg ?? "RS256";
-      await db.$transaction([
-        db.oidcSigningKey.updateMany({
+      await db.$transaction(async (tx) => {
+        // Concurrent rotations of one issuer serialize on its row: without the lock, both demote the
+        // same current key and the second insert breaks the one-current-key index (a 500).
+        await tx.$queryRaw`SELECT 1 FROM issuers WHERE id = ${issuerId} FOR UPDATE`;
+        await tx.oidcSigningKey.updateMany({
           where: { issuerId, status: "current" },
           data: {
             status: "previous",
             rotatedAt: now,
             retireAfter: new Date(now.getTime() + PREVIOUS_KEY_RETENTION_SECONDS * 1000),
           },
-        }),
+        });
         // Earlier previous keys stop signing nothing new either; they keep their own retire_after.
-        db.oidcSigningKey.create({
+        await tx.oidcSigningKey.create({
           data: {
             id: kid,
             issuerId,
@@ -157,8 +160,8 @@ export function createSigningKeyService(
             privateJwk: encryptString(keyring(), JSON.stringify({ ...privateJwk, kid, alg, use: "sig" }), aad(kid)),
             createdAt: now,
           },
-        }),
-      ]);
+        });
+      });
       await notify(issuerId);
       return { object: "list" as const, data: (await liveKeys(issuerId)).map(toView) };
     },
