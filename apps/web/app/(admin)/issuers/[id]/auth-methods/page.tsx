@@ -16,19 +16,18 @@ import {
 import {
   Alert,
   Badge,
-  Breadcrumb,
   Button,
   Card,
   ConfirmDialog,
   EmptyState,
   Field,
-  PageHeader,
   Select,
   Spinner,
   Switch,
   TextArea,
   TextInput,
 } from "../../../../../src/ui/components.tsx";
+import { IssuerSectionHeader } from "../../../../../src/ui/issuer-section-header.tsx";
 import { describeError, type FieldErrors, useTRPC } from "../../../../../src/ui/trpc.tsx";
 
 const ACRONYMS: Record<string, string> = { id: "ID", url: "URL", uri: "URI", rp: "RP", pkce: "PKCE" };
@@ -49,21 +48,14 @@ function display(value: unknown): string {
 export default function AuthMethodsPage() {
   const { id: issuerId } = useParams<{ id: string }>();
   const trpc = useTRPC();
-  const issuer = useQuery(trpc.issuers.get.queryOptions({ id: issuerId }));
   const methods = useQuery(trpc.authMethods.list.queryOptions({ issuerId }));
   const forms = useQuery(trpc.authMethods.forms.queryOptions());
 
   return (
     <>
-      <Breadcrumb
-        items={[
-          { label: "Issuers", href: "/issuers" },
-          { label: issuer.data?.value.name ?? issuerId, href: `/issuers/${issuerId}` },
-          { label: "Auth methods" },
-        ]}
-      />
-      <PageHeader
-        title="Auth methods"
+      <IssuerSectionHeader
+        issuerId={issuerId}
+        section="Auth methods"
         description="How users of this issuer sign in and sign up. Secrets are write-only: once saved they are never shown."
       />
       <div className="space-y-6">

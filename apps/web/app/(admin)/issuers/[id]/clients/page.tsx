@@ -7,19 +7,18 @@ import { type FormEvent, useState } from "react";
 import {
   Alert,
   Badge,
-  Breadcrumb,
   Button,
   Card,
   ConfirmDialog,
   EmptyState,
   Field,
   formatDate,
-  PageHeader,
   Select,
   Spinner,
   TextArea,
   TextInput,
 } from "../../../../../src/ui/components.tsx";
+import { IssuerSectionHeader } from "../../../../../src/ui/issuer-section-header.tsx";
 import { describeError, useTRPC } from "../../../../../src/ui/trpc.tsx";
 
 const TYPES: { value: ApplicationType; title: string; help: string }[] = [
@@ -46,21 +45,15 @@ const lines = (text: string) =>
 export default function ClientsPage() {
   const { id: issuerId } = useParams<{ id: string }>();
   const trpc = useTRPC();
-  const issuer = useQuery(trpc.issuers.get.queryOptions({ id: issuerId }));
   const clients = useQuery(trpc.clients.list.queryOptions({ issuerId, limit: 100 }));
   // The secret of the client just created or rotated: held in memory for this one screen only.
   const [revealed, setRevealed] = useState<{ clientId: string; name: string; secret: string } | null>(null);
 
   return (
     <>
-      <Breadcrumb
-        items={[
-          { label: "Issuers", href: "/issuers" },
-          { label: issuer.data?.value.name ?? issuerId, href: `/issuers/${issuerId}` },
-          { label: "Clients" },
-        ]}
-      />
-      <PageHeader
+      <IssuerSectionHeader
+        issuerId={issuerId}
+        section="Clients"
         title="OAuth clients"
         description="Applications that sign users in with this issuer. A client secret is shown once, when it is created or rotated."
       />

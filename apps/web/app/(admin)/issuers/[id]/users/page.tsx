@@ -7,17 +7,16 @@ import { type FormEvent, useState } from "react";
 import {
   Alert,
   Badge,
-  Breadcrumb,
   Button,
   Card,
   ConfirmDialog,
   EmptyState,
   Field,
   formatDate,
-  PageHeader,
   Spinner,
   TextInput,
 } from "../../../../../src/ui/components.tsx";
+import { IssuerSectionHeader } from "../../../../../src/ui/issuer-section-header.tsx";
 import { describeError, useTRPC } from "../../../../../src/ui/trpc.tsx";
 
 const PAGE_SIZE = 25;
@@ -25,7 +24,6 @@ const PAGE_SIZE = 25;
 export default function UsersPage() {
   const { id: issuerId } = useParams<{ id: string }>();
   const trpc = useTRPC();
-  const issuer = useQuery(trpc.issuers.get.queryOptions({ id: issuerId }));
   const [search, setSearch] = useState("");
   const [email, setEmail] = useState<string | undefined>(undefined);
   // Keyset pages: the cursors of the pages before this one, so "Newer" can go back.
@@ -44,15 +42,9 @@ export default function UsersPage() {
 
   return (
     <>
-      <Breadcrumb
-        items={[
-          { label: "Issuers", href: "/issuers" },
-          { label: issuer.data?.value.name ?? issuerId, href: `/issuers/${issuerId}` },
-          { label: "Users" },
-        ]}
-      />
-      <PageHeader
-        title="Users"
+      <IssuerSectionHeader
+        issuerId={issuerId}
+        section="Users"
         description="This issuer's own user pool, newest first. Passwords are stored as argon2id hashes and never shown."
       />
       <div className="space-y-6">
