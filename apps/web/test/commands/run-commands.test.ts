@@ -92,13 +92,13 @@ async function readmeBlock(marker: string): Promise<string> {
   return match[1].trim();
 }
 
-async function bootstrap(): Promise<{
+async function bootstrap(extraEnv: Record<string, string> = {}): Promise<{
   account_id: string;
   api_key: string;
   admin_email: string;
   admin_password: string;
 }> {
-  const { stdout } = await run("pnpm", ["bootstrap", "--json"], { cwd: REPO, env });
+  const { stdout } = await run("pnpm", ["bootstrap", "--json"], { cwd: REPO, env: { ...env, ...extraEnv } });
   return JSON.parse(stdout); // JSON alone on stdout, or this throws
 }
 
@@ -127,6 +127,7 @@ afterAll(async () => {
   for (const child of children) if (child.pid !== undefined) killGroup(child, "SIGKILL");
   await rm(dataDir, { recursive: true, force: true });
   await rm(path.join(REPO, "apps/web/.next-commands-test"), { recursive: true, force: true });
+  await rm(path.join(REPO, "apps/web/.next-commands-dev"), { recursive: true, force: true });
 });
 
 describe("README commands", () => {
@@ -176,9 +177,15 @@ describe("README commands", () => {
 
   test("pnpm dev serves the API and the app on PORT with the embedded database", async () => {
     const port = await freePort();
-    const dev = start("pnpm dev", { PORT: String(port) });
+    // Its own data folder, database port and build folder: nothing the quick start above left behind
+    // (its embedded database, its production build) is what this one runs on.
+    const database = {
+      AUTHPI_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "authpi-commands-dev-")),
+      AUTHPI_EMBEDDED_PG_PORT: String(await freePort()),
+    };
+    const dev = start("pnpm dev", { PORT: String(port), NEXT_DIST_DIR: ".next-commands-dev", ...database });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, dev, 120_000);
-    const operator = await bootstrap();
+    const operator = await bootstrap(database);
     const created = await fetch(`http://127.0.0.1:${port}/v1/accounts/${operator.account_id}/issuers`, {
       method: "POST",
       headers: { authorization: `Bearer ${operator.api_key}`, "content-type": "application/json" },
@@ -190,5 +197,6 @@ describe("README commands", () => {
     const ended = await interrupt(dev);
     expect(ended, outputOf(dev).slice(-2000)).toEqual({ code: 0, signal: null });
     for (const noise of NOISE) expect(outputOf(dev)).not.toMatch(noise);
+    await rm(database.AUTHPI_DATA_DIR, { recursive: true, force: true });
   }, 180_000);
 });
