@@ -318,6 +318,39 @@ export function PageHeader({
   );
 }
 
+/**
+ * Previous / Next over a keyset list: `cursors` is the stack of `next_cursor`s that led to the
+ * current page (empty on the first), so Previous pops one and Next pushes the page's own.
+ */
+export function KeysetPager({
+  cursors,
+  setCursors,
+  page,
+}: {
+  cursors: string[];
+  setCursors: (update: (cursors: string[]) => string[]) => void;
+  page: { has_more: boolean; next_cursor: string | null } | undefined;
+}) {
+  return (
+    <nav aria-label="Pagination" className="mt-4 flex items-center justify-between">
+      <Button variant="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+        Previous
+      </Button>
+      <span className="text-sm text-slate-500">Page {cursors.length + 1}</span>
+      <Button
+        variant="secondary"
+        disabled={!page?.has_more || !page.next_cursor}
+        onClick={() => {
+          const next = page?.next_cursor;
+          if (next) setCursors((c) => [...c, next]);
+        }}
+      >
+        Next
+      </Button>
+    </nav>
+  );
+}
+
 export function formatDate(value: string | null): string {
   if (!value) return "—";
   return `${new Date(value).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" })} UTC`;

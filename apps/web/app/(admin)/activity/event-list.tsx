@@ -11,6 +11,7 @@ import {
   EmptyState,
   Field,
   formatDate,
+  KeysetPager,
   Select,
   Spinner,
   TextInput,
@@ -194,22 +195,7 @@ export function EventList({ resourceId }: { resourceId?: string }) {
           ))}
         </ul>
       )}
-      <nav aria-label="Pagination" className="mt-4 flex items-center justify-between">
-        <Button variant="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous
-        </Button>
-        <span className="text-sm text-slate-500">Page {cursors.length + 1}</span>
-        <Button
-          variant="secondary"
-          disabled={!list.data?.has_more || !list.data.next_cursor}
-          onClick={() => {
-            const next = list.data?.next_cursor;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          Next
-        </Button>
-      </nav>
+      <KeysetPager cursors={cursors} setCursors={setCursors} page={list.data} />
     </>
   );
 }

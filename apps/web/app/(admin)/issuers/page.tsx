@@ -8,6 +8,7 @@ import {
   Button,
   EmptyState,
   formatDate,
+  KeysetPager,
   PageHeader,
   Select,
   Spinner,
@@ -151,22 +152,7 @@ export default function IssuersPage() {
           </table>
         </div>
       )}
-      <nav aria-label="Pagination" className="mt-4 flex items-center justify-between">
-        <Button variant="secondary" disabled={cursors.length === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
-          Previous
-        </Button>
-        <span className="text-sm text-slate-500">Page {cursors.length + 1}</span>
-        <Button
-          variant="secondary"
-          disabled={!list.data?.has_more || !list.data.next_cursor}
-          onClick={() => {
-            const next = list.data?.next_cursor;
-            if (next) setCursors((c) => [...c, next]);
-          }}
-        >
-          Next
-        </Button>
-      </nav>
+      <KeysetPager cursors={cursors} setCursors={setCursors} page={list.data} />
     </>
   );
 }
