@@ -55,6 +55,7 @@ export function createAccountService(db: Db, clock: Clock, apiKeys: ApiKeyWrites
       ]);
       await audit.record({
         accountId,
+        issuerId: null,
         type: "account.created",
         resourceId: accountId,
         changes: diffChanges(undefined, { name }),
