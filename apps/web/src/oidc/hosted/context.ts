@@ -87,6 +87,8 @@ export interface StepContext {
   secondFactorPassed(via: { method: ConfiguredMethod; amr: string[] }): Promise<void>;
   /** Goes on from the state as it is (after a step of its own, e.g. a password change). */
   proceed(): Promise<void>;
+  /** The second factors the issuer offers (enabled, not first-factor-only), each with its hosted entry. */
+  secondFactors(): { method: ConfiguredMethod; entry: SecondFactorEntry }[];
 }
 
 export interface Step {

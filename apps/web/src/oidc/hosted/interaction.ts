@@ -1,16 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  type AuthMethodType,
-  type FactorType,
-  mfaStep,
-  type PoolUser,
-  signupOffered,
-  verificationRequired,
-} from "@authpi/domain";
-import type { ConfiguredMethod, PooledProvider } from "@authpi/server";
+import { type AuthMethodType, mfaStep, type PoolUser, signupOffered, verificationRequired } from "@authpi/domain";
+import type { ConfiguredMethod, IssuerSnapshot, PooledProvider } from "@authpi/server";
 import type Provider from "oidc-provider";
 import { errorPage, escapeHtml, layout } from "../pages.ts";
-import type { HostedMethod, SignInDeps, Step, StepContext } from "./context.ts";
+import type { HostedMethod, SecondFactorEntry, SignInDeps, Step, StepContext } from "./context.ts";
 import { clientIp, readForm, sendHtml } from "./http.ts";
 
 /**
@@ -31,12 +24,12 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
   const byType = new Map<AuthMethodType, HostedMethod>();
   for (const method of methods) for (const type of method.methods) byType.set(type, method);
 
-  /** The second-factor types the issuer offers, with the method that serves each. */
-  function secondFactors(ctx: StepContext): { method: ConfiguredMethod; hosted: HostedMethod; type: FactorType }[] {
-    return ctx.issuer.methods.flatMap((method) => {
-      const hosted = byType.get(method.method);
-      if (!hosted?.secondFactor || !method.enabledLogin || method.firstFactorOnly) return [];
-      return [{ method, hosted, type: hosted.secondFactor.factorType }];
+  /** The second factors the issuer offers, with the hosted entry that serves each. */
+  function secondFactors(issuer: IssuerSnapshot): { method: ConfiguredMethod; entry: SecondFactorEntry }[] {
+    return issuer.methods.flatMap((method) => {
+      const entry = byType.get(method.method)?.secondFactor;
+      if (!entry || !method.enabledLogin || method.firstFactorOnly) return [];
+      return [{ method, entry }];
     });
   }
 
@@ -83,11 +76,11 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
       ctx.redirect(`${ctx.base}/verify`);
       return;
     }
-    const offered = secondFactors(ctx);
+    const offered = secondFactors(issuer);
     const enrolled = (await ctx.deps.factors.list(user.id)).map((factor) => factor.type);
     const next = mfaStep({
       policy: issuer.settings.mfa.policy,
-      offered: offered.map((entry) => entry.type),
+      offered: offered.map(({ entry }) => entry.factorType),
       enrolled,
       satisfied: state.secondFactorPassed,
     });
@@ -162,6 +155,7 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
         await proceed(ctx);
       },
       proceed: () => proceed(ctx),
+      secondFactors: () => secondFactors(issuer),
     };
     return ctx;
   }
