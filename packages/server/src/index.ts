@@ -25,7 +25,13 @@ export type {
 } from "./oidc/directory.ts";
 export { createEmailVerification, EMAIL_VERIFICATION, type EmailVerification } from "./oidc/email-verification.ts";
 export { createProviderPool, OIDC_CHANNEL, type PooledProvider, type ProviderPool } from "./oidc/pool.ts";
-export { type IssuerSnapshot, issuerUrlFor, oidcBasePath, userClaimValues } from "./oidc/provider.ts";
+export {
+  type ConfiguredMethod,
+  type IssuerSnapshot,
+  issuerUrlFor,
+  oidcBasePath,
+  userClaimValues,
+} from "./oidc/provider.ts";
 export { createPasswordSignIn, type PasswordSignIn } from "./oidc/sign-in.ts";
 export { PREVIOUS_KEY_RETENTION_SECONDS, type SigningKeyView } from "./oidc/signing-keys.ts";
 export {
@@ -43,6 +49,14 @@ export {
   parseKeys,
 } from "./secrets/keyring.ts";
 export { createServices, type ServiceOptions, type Services } from "./services.ts";
+export {
+  createSignInStates,
+  emptySignInState,
+  SIGN_IN_TTL_SECONDS,
+  type SignInState,
+  type SignInStates,
+} from "./sign-in/state.ts";
 export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
+export { createFactorStore, type FactorStore, type StoredFactor } from "./users/factors.ts";
 export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";
 export type { UserService } from "./users/service.ts";

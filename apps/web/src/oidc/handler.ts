@@ -1,87 +1,25 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  DomainError,
-  isId,
-  type PoolUser,
-  releaseClaims,
-  signupOffered,
-  signupRefusal,
-  verificationRequired,
-} from "@authpi/domain";
-import {
-  type EmailVerification,
-  type PasswordSignIn,
-  type PooledProvider,
-  type ProviderPool,
-  type UserDirectory,
-  userClaimValues,
-} from "@authpi/server";
+import { isId, releaseClaims } from "@authpi/domain";
+import { type PooledProvider, userClaimValues } from "@authpi/server";
 import type Provider from "oidc-provider";
-import type { Logger } from "../logger.ts";
-import { errorPage, signInPage, signUpPage, verifyEmailPage } from "./pages.ts";
+import type { SignInDeps } from "./hosted/context.ts";
+import { FormTooLarge, readForm, sendHtml, sendJson } from "./hosted/http.ts";
+import { createInteraction } from "./hosted/interaction.ts";
+import { HOSTED_METHODS } from "./hosted/methods/index.ts";
+import { errorPage } from "./pages.ts";
 
 export const OIDC_PREFIX = "/oidc/";
 
-export interface OidcHandlerOptions {
-  pool: ProviderPool;
-  users: UserDirectory;
-  signIn: PasswordSignIn;
-  verification: EmailVerification;
-  logger: Logger;
-  /** Trust X-Forwarded-For for the client IP (sign-in limits). */
-  trustProxy: boolean;
-}
-
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
-
-const FORM_LIMIT = 16 * 1024;
-
-function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, {
-    "content-type": "text/html; charset=utf-8",
-    "cache-control": "no-store",
-    "x-frame-options": "DENY",
-    "content-security-policy":
-      "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self' *; frame-ancestors 'none'",
-    ...headers,
-  });
-  res.end(html);
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const type = req.headers["content-type"] ?? "";
-  if (!type.startsWith("application/x-www-form-urlencoded")) return new URLSearchParams();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > FORM_LIMIT) throw new Error("form too large");
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
-}
-
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy
-    ? String(req.headers["x-forwarded-for"] ?? "")
-        .split(",")[0]
-        ?.trim()
-    : "";
-  return forwarded || req.socket.remoteAddress || "unknown";
-}
 
 /**
  * `/oidc/{issuer_id}/…`: each issuer's OpenID Provider (oidc-provider, from the pool) and its
  * hosted sign-in pages. Errors here are OAuth errors (JSON at the endpoints, an HTML page in the
  * browser), never the `/v1` error shape and never a stack trace.
  */
-export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
-  const { pool, logger } = options;
+export function createOidcHandler(deps: SignInDeps): NodeHandler {
+  const { pool, logger } = deps;
+  const interaction = createInteraction(deps, HOSTED_METHODS);
   const callbacks = new WeakMap<Provider, NodeHandler>();
 
   function providerCallback(provider: Provider): NodeHandler {
@@ -121,7 +59,7 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
       return;
     }
     const grant = token.grantId ? await pooled.provider.Grant.find(token.grantId) : undefined;
-    const user = await options.users.findById(pooled.issuer.id, token.accountId);
+    const user = await deps.users.findById(pooled.issuer.id, token.accountId);
     if (!grant || !user || user.status !== "active") {
       challenge("invalid_token", "the access token is no longer valid");
       return;
@@ -132,235 +70,6 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
       return;
     }
     sendJson(res, 200, { sub: user.id, ...releaseClaims(userClaimValues(user), scopes) });
-  }
-
-  async function finishLogin(
-    req: IncomingMessage,
-    res: ServerResponse,
-    pooled: PooledProvider,
-    accountId: string,
-  ): Promise<void> {
-    const { provider } = pooled;
-    const details = await provider.interactionDetails(req, res);
-    const clientId = String(details.params.client_id);
-    const requested = String(details.params.scope ?? "openid").split(" ");
-    // First-party sign-in: the issuer's own clients get the scopes they asked for (the provider
-    // already refused scopes outside the client's), with no consent screen.
-    const grant = details.grantId
-      ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId }))
-      : new provider.Grant({ accountId, clientId });
-    grant.addOIDCScope(requested.join(" "));
-    grant.addResourceScope(pooled.issuerUrl, requested.join(" "));
-    const grantId = await grant.save();
-    const result =
-      details.prompt.name === "login" ? { login: { accountId }, consent: { grantId } } : { consent: { grantId } };
-    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
-  }
-
-  async function interaction(
-    req: IncomingMessage,
-    res: ServerResponse,
-    pooled: PooledProvider,
-    uid: string,
-    step: string | undefined,
-  ): Promise<void> {
-    const { provider, issuer } = pooled;
-    let details: Awaited<ReturnType<Provider["interactionDetails"]>>;
-    try {
-      details = await provider.interactionDetails(req, res);
-    } catch {
-      sendHtml(
-        res,
-        400,
-        errorPage(issuer, "invalid_request", "This sign-in has expired. Go back to the application and start again."),
-      );
-      return;
-    }
-    if (details.uid !== uid) {
-      sendHtml(res, 400, errorPage(issuer, "invalid_request", "This sign-in does not belong to this browser."));
-      return;
-    }
-    const base = `${pooled.issuerUrl.replace(/^https?:\/\/[^/]+/, "")}/interaction/${uid}`;
-    const csrf = pool.csrfToken(issuer.id, uid);
-
-    if (details.prompt.name === "consent" && details.session?.accountId) {
-      await finishLogin(req, res, pooled, details.session.accountId);
-      return;
-    }
-
-    const displayName = issuer.settings.branding.display_name ?? issuer.name;
-    const signUpAllowed = signupOffered(issuer.settings.signup) && issuer.password?.enabledSignup === true;
-    const signInPageFor = (extra: { email?: string; error?: string }) =>
-      signInPage({
-        issuer,
-        action: `${base}/login`,
-        csrf,
-        signUpUrl: signUpAllowed ? `${base}/signup` : undefined,
-        ...extra,
-      });
-    const redirect = (to: string) => {
-      res.writeHead(303, { location: to, "cache-control": "no-store" }).end();
-    };
-
-    /** After the first factor: the email verification step when the issuer requires it, then tokens. */
-    async function afterFirstFactor(user: PoolUser): Promise<void> {
-      if (
-        user.email &&
-        verificationRequired(issuer.settings.signup, { email: user.email, email_verified: user.emailVerified })
-      ) {
-        await options.verification.start(issuer.id, uid, { userId: user.id, email: user.email }, displayName);
-        redirect(`${base}/verify`);
-        return;
-      }
-      await finishLogin(req, res, pooled, user.id);
-    }
-
-    if (req.method === "GET" && step === undefined) {
-      sendHtml(res, 200, signInPageFor({}));
-      return;
-    }
-    if (req.method === "GET" && step === "signup") {
-      if (!signUpAllowed) {
-        sendHtml(res, 404, errorPage(issuer, "access_denied", "Sign-up is not available here."));
-        return;
-      }
-      sendHtml(res, 200, signUpPage({ issuer, action: `${base}/signup`, csrf, signInUrl: base }));
-      return;
-    }
-    if (req.method === "GET" && step === "verify") {
-      const pending = await options.verification.pending(issuer.id, uid);
-      if (!pending) {
-        redirect(base);
-        return;
-      }
-      sendHtml(
-        res,
-        200,
-        verifyEmailPage({
-          issuer,
-          action: `${base}/verify`,
-          resendAction: `${base}/resend`,
-          csrf,
-          email: pending.email,
-        }),
-      );
-      return;
-    }
-    if (req.method !== "POST" || !["login", "signup", "verify", "resend"].includes(step ?? "")) {
-      sendHtml(res, 404, errorPage(issuer, "invalid_request", "No such page."));
-      return;
-    }
-
-    const form = await readForm(req);
-    if (!pool.csrfValid(issuer.id, uid, form.get("csrf"))) {
-      sendHtml(res, 403, errorPage(issuer, "invalid_request", "The form expired. Reload the page and try again."));
-      return;
-    }
-
-    if (step === "login") {
-      const email = form.get("email") ?? "";
-      const outcome = await options.signIn.signIn(issuer, {
-        email,
-        password: form.get("password") ?? "",
-        ip: clientIp(req, options.trustProxy),
-      });
-      if (!outcome.ok) {
-        if (outcome.reason === "too_many_attempts") {
-          sendHtml(res, 429, signInPageFor({ email, error: "Too many attempts. Try again later." }), {
-            "retry-after": String(outcome.retryAfterSeconds),
-          });
-          return;
-        }
-        const error =
-          outcome.reason === "method_unavailable"
-            ? "Password sign-in is not available here."
-            : "Wrong email or password.";
-        sendHtml(res, 401, signInPageFor({ email, error }));
-        return;
-      }
-      await afterFirstFactor(outcome.user);
-      return;
-    }
-
-    if (step === "signup") {
-      if (!signUpAllowed) {
-        sendHtml(res, 403, errorPage(issuer, "access_denied", "Sign-up is not available here."));
-        return;
-      }
-      const email = (form.get("email") ?? "").trim();
-      const name = (form.get("name") ?? "").trim();
-      const again = (error: string, status = 400) =>
-        sendHtml(
-          res,
-          status,
-          signUpPage({ issuer, action: `${base}/signup`, csrf, signInUrl: base, email, name, error }),
-        );
-      const refusal = signupRefusal(issuer.settings.signup, email);
-      if (refusal === "email_domain_not_allowed") {
-        again("Sign-up is limited to some email domains; this one is not among them.", 403);
-        return;
-      }
-      if (refusal) {
-        again("Sign-up is not available here.", 403);
-        return;
-      }
-      // An email that already has an account reads like a new one ("check your email"); its owner
-      // gets a notice instead of a code, so the page tells nobody which emails exist.
-      if (await options.users.findByEmail(issuer.id, email)) {
-        await options.verification.start(issuer.id, uid, { userId: null, email }, displayName);
-        redirect(`${base}/verify`);
-        return;
-      }
-      let user: PoolUser;
-      try {
-        user = await options.users.signUp(issuer.id, {
-          email,
-          password: form.get("password") ?? "",
-          ...(name ? { name } : {}),
-        });
-      } catch (error) {
-        if (error instanceof DomainError) {
-          again(error.code === "email_taken" ? "Check your email." : error.message);
-          return;
-        }
-        throw error;
-      }
-      await afterFirstFactor(user);
-      return;
-    }
-
-    if (step === "resend") {
-      await options.verification.resend(issuer.id, uid, displayName);
-      redirect(`${base}/verify`);
-      return;
-    }
-
-    // step === "verify"
-    const pending = await options.verification.pending(issuer.id, uid);
-    const outcome = await options.verification.check(issuer.id, uid, form.get("code") ?? "");
-    if (!outcome.ok) {
-      const page = (error: string) =>
-        verifyEmailPage({
-          issuer,
-          action: `${base}/verify`,
-          resendAction: `${base}/resend`,
-          csrf,
-          email: pending?.email ?? "",
-          error,
-        });
-      if (outcome.reason === "expired") {
-        redirect(base);
-        return;
-      }
-      if (outcome.reason === "too_many_attempts") {
-        sendHtml(res, 429, page("Too many wrong codes. Send a new code."), { "retry-after": "60" });
-        return;
-      }
-      sendHtml(res, 400, page("That code is wrong or has expired."));
-      return;
-    }
-    await options.users.setEmailVerified(issuer.id, outcome.userId);
-    await finishLogin(req, res, pooled, outcome.userId);
   }
 
   /**
@@ -417,9 +126,9 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
       await userinfo(req, res, pooled);
       return;
     }
-    const interactionMatch = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/([a-z-]+))?$/.exec(path);
+    const interactionMatch = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/([a-z0-9-]+)(?:\/([A-Za-z0-9_-]+))?)?$/.exec(path);
     if (interactionMatch?.[1]) {
-      await interaction(req, res, pooled, interactionMatch[1], interactionMatch[2]);
+      await interaction(req, res, pooled, interactionMatch[1], interactionMatch[2], interactionMatch[3]);
       return;
     }
     if (req.method === "POST" && (path === "/token/introspection" || path === "/token/revocation")) {
@@ -434,6 +143,12 @@ export function createOidcHandler(options: OidcHandlerOptions): NodeHandler {
 
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
+      if (error instanceof FormTooLarge) {
+        if (!res.headersSent)
+          sendJson(res, 413, { error: "invalid_request", error_description: "the form is too large" });
+        else res.end();
+        return;
+      }
       logger.error({ err: error instanceof Error ? error.message : String(error) }, "oidc request failed");
       if (!res.headersSent) sendJson(res, 500, { error: "server_error", error_description: "an unexpected error" });
       else res.end();

@@ -1,14 +1,7 @@
 import path from "node:path";
-import {
-  type App,
-  createEmailVerification,
-  createMailer,
-  createPasswordSignIn,
-  createProviderPool,
-  createSignInAttempts,
-  publicUrl,
-} from "@authpi/server";
+import { type App, createMailer, createProviderPool, createSignInAttempts, publicUrl } from "@authpi/server";
 import type { Logger } from "../logger.ts";
+import { createSignInDeps } from "./deps.ts";
 import { createOidcHandler } from "./handler.ts";
 import { providerPages } from "./pages.ts";
 
@@ -38,14 +31,9 @@ export async function createOidcServer(app: App, logger: Logger) {
     log: (message, fields) => logger.info(fields ?? {}, message),
   });
   const attempts = createSignInAttempts({ redisUrl: env.REDIS_URL, keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX });
-  const handle = createOidcHandler({
-    pool,
-    users: services.users,
-    signIn: createPasswordSignIn(services.users, attempts, services.clock),
-    verification: createEmailVerification(services.db, mailer),
-    logger,
-    trustProxy: env.AUTHPI_TRUST_PROXY,
-  });
+  const handle = createOidcHandler(
+    createSignInDeps({ services, pool, keyring, mailer, attempts, logger, trustProxy: env.AUTHPI_TRUST_PROXY }),
+  );
   return {
     handle,
     async close() {

@@ -45,6 +45,9 @@ button{width:100%;margin-top:1.25rem;padding:.7rem;font:inherit;font-weight:600;
 .error{padding:.6rem .8rem;background:#ffebe9;border:1px solid #ff8182;border-radius:.4rem;color:#82071e}
 .notice{padding:.6rem .8rem;background:#ddf4ff;border:1px solid #54aeff;border-radius:.4rem}
 .alt{margin-top:1.25rem;text-align:center}
+.or{margin:1.25rem 0 .5rem;text-align:center;color:#57606a}
+.secondary{color:var(--primary);background:#fff;border:1px solid var(--primary)}
+code,pre{font:14px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-all;white-space:pre-wrap}
 a{color:var(--primary)}
 </style>
 </head>
@@ -55,81 +58,6 @@ ${body}
 </main>
 </body>
 </html>`;
-}
-
-export interface FormPage {
-  issuer: IssuerSnapshot;
-  action: string;
-  csrf: string;
-  error?: string | undefined;
-  notice?: string | undefined;
-}
-
-const alert = (page: { error?: string | undefined; notice?: string | undefined }) =>
-  (page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : "") +
-  (page.notice ? `<p class="notice" role="status">${escapeHtml(page.notice)}</p>` : "");
-
-const csrfField = (csrf: string) => `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
-
-export function signInPage(page: FormPage & { email?: string; signUpUrl?: string | undefined }): string {
-  const signUp = page.signUpUrl
-    ? `<p class="alt">No account yet? <a href="${escapeHtml(page.signUpUrl)}">Create one</a></p>`
-    : "";
-  return layout(
-    page.issuer,
-    "Sign in",
-    `<h1>Sign in</h1>
-${alert(page)}
-<form method="post" action="${escapeHtml(page.action)}" novalidate>
-${csrfField(page.csrf)}
-<label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required value="${escapeHtml(page.email ?? "")}" autofocus>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
-</form>
-${signUp}`,
-  );
-}
-
-export function signUpPage(page: FormPage & { email?: string; name?: string; signInUrl: string }): string {
-  return layout(
-    page.issuer,
-    "Create an account",
-    `<h1>Create an account</h1>
-${alert(page)}
-<form method="post" action="${escapeHtml(page.action)}" novalidate>
-${csrfField(page.csrf)}
-<label for="name">Name</label>
-<input id="name" name="name" type="text" autocomplete="name" value="${escapeHtml(page.name ?? "")}">
-<label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="email" required value="${escapeHtml(page.email ?? "")}">
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required>
-<button type="submit">Create account</button>
-</form>
-<p class="alt">Already have an account? <a href="${escapeHtml(page.signInUrl)}">Sign in</a></p>`,
-  );
-}
-
-export function verifyEmailPage(page: FormPage & { email: string; resendAction: string }): string {
-  return layout(
-    page.issuer,
-    "Verify your email",
-    `<h1>Verify your email</h1>
-${alert(page)}
-<p>We sent a code to <strong>${escapeHtml(page.email)}</strong>. Enter it to continue.</p>
-<form method="post" action="${escapeHtml(page.action)}" novalidate>
-${csrfField(page.csrf)}
-<label for="code">Code</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus>
-<button type="submit">Verify</button>
-</form>
-<form method="post" action="${escapeHtml(page.resendAction)}" class="alt">
-${csrfField(page.csrf)}
-<button type="submit">Send a new code</button>
-</form>`,
-  );
 }
 
 export function errorPage(issuer: IssuerSnapshot | null, error: string, description: string): string {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type ApiHarness, apiHarness } from "../harness.ts";
+import { type ApiHarness, type ApiResponse, apiHarness } from "../harness.ts";
 
 // `GET /events?issuer_id=…` (the issuer's Activity tab): the issuer's own events and those of its
 // auth methods, clients, users and signing keys, whichever door or actor wrote them; never another
@@ -91,7 +91,7 @@ test("issuer_id lists the issuer's events and those of its auth methods, clients
   const paged: string[] = [];
   let cursor: string | null = null;
   do {
-    const res = await api.request(
+    const res: ApiResponse = await api.request(
       "GET",
       `/events?issuer_id=${mine.issuer}&limit=4${cursor ? `&cursor=${cursor}` : ""}`,
     );

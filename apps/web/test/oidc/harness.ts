@@ -5,9 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   type Clock,
-  createEmailVerification,
   createMailer,
-  createPasswordSignIn,
   createProviderPool,
   createSignInAttempts,
   type ProviderPool,
@@ -17,6 +15,7 @@ import { serviceHarness, type TestAccount, testKeyring } from "@authpi/server/te
 import * as oidc from "openid-client";
 import { expect, inject } from "vitest";
 import { createLogger } from "../../src/logger.ts";
+import { createSignInDeps } from "../../src/oidc/deps.ts";
 import { createOidcHandler } from "../../src/oidc/handler.ts";
 import { providerPages } from "../../src/oidc/pages.ts";
 
@@ -55,11 +54,12 @@ export async function oidcHarness(
     keyPrefix: options.attemptsPrefix ?? `authpi:test:${process.pid}:${Date.now()}:${Math.random()}`,
   });
   const outbox = await mkdtemp(path.join(tmpdir(), "authpi-outbox-"));
+  const keyring = testKeyring();
   const pool = createProviderPool(services.db, {
     db: services.db,
     clients: services.clients,
     users: services.users,
-    keyring: testKeyring(),
+    keyring,
     signingKeys: services.oidc.signingKeys,
     publicUrl: () => baseUrl,
     databaseUrl: inject("databaseUrl"),
@@ -68,17 +68,17 @@ export async function oidcHarness(
   });
   await pool.start();
   const server: Server = createServer(
-    createOidcHandler({
-      pool,
-      users: services.users,
-      signIn: createPasswordSignIn(services.users, attempts, services.clock),
-      verification: createEmailVerification(
-        services.db,
-        createMailer({ smtpUrl: options.smtpUrl, from: "AuthPI <no-reply@authpi.test>", outboxDir: outbox }),
-      ),
-      logger,
-      trustProxy: options.trustProxy ?? false,
-    }),
+    createOidcHandler(
+      createSignInDeps({
+        services,
+        pool,
+        keyring,
+        mailer: createMailer({ smtpUrl: options.smtpUrl, from: "AuthPI <no-reply@authpi.test>", outboxDir: outbox }),
+        attempts,
+        logger,
+        trustProxy: options.trustProxy ?? false,
+      }),
+    ),
   );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -197,12 +197,18 @@ export class FormBrowser {
     throw new Error("too many redirects");
   }
 
-  /** Submits the first form of a page with its hidden fields plus `fields`; follows the redirects. */
-  async submit(page: { text: string; url: string }, fields: Record<string, string>, origin: string) {
-    const action = /<form method="post" action="([^"]+)"/.exec(page.text)?.[1];
-    if (!action) throw new Error(`no form on the page:\n${page.text.slice(0, 500)}`);
+  /**
+   * Submits a form of a page (the first one, or the first whose action ends with `step`) with its
+   * hidden fields plus `fields`; follows the redirects.
+   */
+  async submit(page: { text: string; url: string }, fields: Record<string, string>, origin: string, step?: string) {
+    const forms = [...page.text.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)];
+    const form = step === undefined ? forms[0] : forms.find((match) => match[1]?.endsWith(`/${step}`));
+    const action = form?.[1];
+    if (!form || !action)
+      throw new Error(`no form${step ? ` for ${step}` : ""} on the page:\n${page.text.slice(0, 800)}`);
     const hidden = Object.fromEntries(
-      [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+      [...(form[2] ?? "").matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
     );
     const target = new URL(action.replaceAll("&amp;", "&"), page.url).href;
     const answer = await this.request(target, { form: { ...hidden, ...fields } });

@@ -137,7 +137,7 @@ describe("signup policy and email verification", () => {
       const direct = await browser.request(`${h.issuerUrl(issuerId)}/interaction/${uid}/signup`);
       expect(direct.status).toBe(404);
       const csrf = /name="csrf" value="([^"]+)"/.exec(signInPage.text)?.[1] ?? "";
-      const posted = await browser.request(`${h.issuerUrl(issuerId)}/interaction/${uid}/signup`, {
+      const posted = await browser.request(`${h.issuerUrl(issuerId)}/interaction/${uid}/signup-password`, {
         form: { csrf, email: "x@example.com", password: PASSWORD },
       });
       expect(posted.status).toBe(403);

@@ -8,6 +8,7 @@ export const UserStatus = z
 export type UserStatus = z.infer<typeof UserStatus>;
 
 export const FACTOR_TYPES = ["totp", "passkey", "backup_codes"] as const;
+export type FactorType = (typeof FACTOR_TYPES)[number];
 
 export const Email = z
   .string()

@@ -1,12 +1,19 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Db } from "@authpi/db";
-import { IssuerSettings } from "@authpi/domain";
+import { type AuthMethodType, authMethodDefinition, IssuerSettings, joinSecrets } from "@authpi/domain";
 import { createLocalJWKSet, type JWTPayload, jwtVerify } from "jose";
 import type Provider from "oidc-provider";
 import pg from "pg";
+import { decryptSecrets } from "../secrets/cipher.ts";
 import type { Keyring } from "../secrets/keyring.ts";
 import { type Sql, statement } from "../sql.ts";
-import { buildProvider, type IssuerSnapshot, issuerUrlFor, type ProviderDeps } from "./provider.ts";
+import {
+  buildProvider,
+  type ConfiguredMethod,
+  type IssuerSnapshot,
+  issuerUrlFor,
+  type ProviderDeps,
+} from "./provider.ts";
 import type { SigningKeyService } from "./signing-keys.ts";
 
 /** The channel the issuers trigger (migration 20261201000200_oidc) and key rotations notify. */
@@ -66,10 +73,27 @@ export function createProviderPool(db: Db, options: ProviderPoolOptions) {
   async function build(issuerId: string): Promise<PooledProvider | null> {
     const row = await db.issuer.findUnique({
       where: { id: issuerId },
-      include: { authMethods: { where: { method: "password" } } },
+      include: { authMethods: { orderBy: [{ featured: "desc" }, { id: "asc" }] } },
     });
     if (!row || row.status === "deleted") return null;
-    const password = row.authMethods[0];
+    const methods = row.authMethods.map(
+      (method): ConfiguredMethod => ({
+        id: method.id,
+        name: method.name,
+        method: method.method as AuthMethodType,
+        enabledLogin: method.enabledLogin,
+        enabledSignup: method.enabledSignup,
+        featured: method.featured,
+        firstFactorOnly: method.firstFactorOnly,
+        settings: authMethodDefinition(method.method as AuthMethodType).settings.parse(
+          joinSecrets(
+            method.settings as Record<string, unknown>,
+            decryptSecrets(options.keyring, method.secrets, method.id),
+          ),
+        ) as Record<string, unknown>,
+      }),
+    );
+    const password = methods.find((method) => method.method === "password");
     const issuer: IssuerSnapshot = {
       id: row.id,
       name: row.name,
@@ -80,9 +104,10 @@ export function createProviderPool(db: Db, options: ProviderPoolOptions) {
         ? {
             enabledLogin: password.enabledLogin,
             enabledSignup: password.enabledSignup,
-            settings: password.settings as Record<string, unknown>,
+            settings: password.settings,
           }
         : null,
+      methods,
     };
     const issuerUrl = issuerUrlFor(options.publicUrl(), issuer.id);
     const jwks = await options.signingKeys.providerJwks(issuer.id);

@@ -1,10 +1,32 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@authpi/db";
-import { CLAIMS_BY_SCOPE, type ClaimName, type IssuerSettings, refreshTokenTtl, releaseClaims } from "@authpi/domain";
+import {
+  type AuthMethodType,
+  CLAIMS_BY_SCOPE,
+  type ClaimName,
+  type IssuerSettings,
+  refreshTokenTtl,
+  releaseClaims,
+} from "@authpi/domain";
 import Provider, { type AdapterPayload, type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
 import { createArtifactAdapter } from "./adapter.ts";
 import type { ClientDirectory, PoolUser, ProviderClient, UserDirectory } from "./directory.ts";
 import type { PrivateJwk } from "./signing-keys.ts";
+
+/**
+ * One auth method of the issuer as the sign-in side uses it: its full settings (defaults filled in)
+ * with the secret keys decrypted. It lives only in the process's memory, never in a page or a log.
+ */
+export interface ConfiguredMethod {
+  id: string;
+  name: string;
+  method: AuthMethodType;
+  enabledLogin: boolean;
+  enabledSignup: boolean;
+  featured: boolean;
+  firstFactorOnly: boolean;
+  settings: Record<string, unknown>;
+}
 
 /** What one provider instance is built from: a snapshot of its issuer, taken when the pool builds it. */
 export interface IssuerSnapshot {
@@ -15,6 +37,8 @@ export interface IssuerSnapshot {
   settings: IssuerSettings;
   /** The issuer's `password` auth method, when it has one. */
   password: { enabledLogin: boolean; enabledSignup: boolean; settings: Record<string, unknown> } | null;
+  /** Every auth method of the issuer, featured first, then oldest first. */
+  methods: ConfiguredMethod[];
 }
 
 export interface ProviderDeps {

@@ -1,0 +1,44 @@
+import {
+  type Clock,
+  createEmailVerification,
+  createFactorStore,
+  createPasswordSignIn,
+  createSignInStates,
+  type Keyring,
+  type Mailer,
+  type ProviderPool,
+  type Services,
+  type SignInAttempts,
+} from "@authpi/server";
+import type { Logger } from "../logger.ts";
+import type { SignInDeps } from "./hosted/context.ts";
+
+export interface SignInDepsOptions {
+  services: Services;
+  pool: ProviderPool;
+  keyring: Keyring;
+  mailer: Mailer;
+  attempts: SignInAttempts;
+  logger: Logger;
+  trustProxy: boolean;
+  clock?: Clock;
+}
+
+/** Everything the hosted sign-in pages use, built the same way by the server and by the tests. */
+export function createSignInDeps(options: SignInDepsOptions): SignInDeps {
+  const { services, keyring } = options;
+  const clock = options.clock ?? services.clock;
+  return {
+    pool: options.pool,
+    users: services.users,
+    passwords: createPasswordSignIn(services.users, options.attempts, clock),
+    verification: createEmailVerification(services.db, options.mailer),
+    states: createSignInStates(services.db, clock),
+    factors: createFactorStore(services.db, () => keyring, clock),
+    mailer: options.mailer,
+    attempts: options.attempts,
+    clock,
+    logger: options.logger,
+    trustProxy: options.trustProxy,
+  };
+}

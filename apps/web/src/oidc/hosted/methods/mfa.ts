@@ -1,0 +1,66 @@
+import { escapeHtml } from "../../pages.ts";
+import type { HostedMethod, StepContext } from "../context.ts";
+
+/**
+ * The MFA steps of the flow: `/mfa` lets a user who enrolled second factors choose which one to
+ * prove, `/mfa-enrol` lets a user who must have one (policy `required`) choose which to enrol.
+ * With one choice the step goes straight to it. The factors themselves (totp.ts, passkey.ts,
+ * backup-codes.ts) declare their challenge and enrolment steps.
+ */
+
+function chooser(ctx: StepContext, title: string, intro: string, links: { href: string; label: string }[]): void {
+  const first = links[0];
+  if (links.length === 1 && first) {
+    ctx.redirect(first.href);
+    return;
+  }
+  ctx.page(
+    200,
+    title,
+    `<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(intro)}</p>
+<ul class="choices">
+${links.map((link) => `<li><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></li>`).join("\n")}
+</ul>`,
+  );
+}
+
+export const mfaSteps: HostedMethod = {
+  methods: [],
+  steps: {
+    mfa: {
+      async GET(ctx) {
+        if (!ctx.state.userId) {
+          ctx.redirect(ctx.base);
+          return;
+        }
+        const enrolled = new Set((await ctx.deps.factors.list(ctx.state.userId)).map((factor) => factor.type));
+        const links = ctx
+          .secondFactors()
+          .filter(({ entry }) => enrolled.has(entry.factorType))
+          .map(({ entry }) => ({ href: `${ctx.base}/${entry.challengeStep}`, label: entry.label }));
+        if (links.length === 0) {
+          await ctx.proceed();
+          return;
+        }
+        chooser(ctx, "Verify it's you", "Choose how to confirm your sign-in.", links);
+      },
+    },
+    "mfa-enrol": {
+      async GET(ctx) {
+        if (!ctx.state.userId) {
+          ctx.redirect(ctx.base);
+          return;
+        }
+        const links = ctx
+          .secondFactors()
+          .map(({ entry }) => ({ href: `${ctx.base}/${entry.enrolStep}`, label: entry.label }));
+        if (links.length === 0) {
+          await ctx.proceed();
+          return;
+        }
+        chooser(ctx, "Protect your account", "This account needs a second factor. Choose one to set up.", links);
+      },
+    },
+  },
+};
