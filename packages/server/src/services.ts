@@ -55,7 +55,7 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
     db,
     clock,
     apiKeys: { ...apiKeys, ...keyWrites },
-    accounts: createAccountService(db, clock, keyWrites, audit),
+    accounts: createAccountService(sql, db, clock, keyWrites, audit),
     adminAuth,
     issuers: createIssuerService(
       createIssuerRepository(sql, options.publicUrl ?? DEFAULT_PUBLIC_URL),

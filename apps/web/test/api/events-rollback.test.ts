@@ -51,8 +51,15 @@ async function killStalledCommit(): Promise<void> {
     .toBe(1);
 }
 
-/** Makes every event insert of this account fail, as an unavailable audit log would, while `fn` runs. */
-async function refusingEvents<T>(name: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Makes every event insert of this account (or those `when` names) fail, as an unavailable audit
+ * log would, while `fn` runs.
+ */
+async function refusingEvents<T>(
+  name: string,
+  fn: () => Promise<T>,
+  when = `NEW.account_id = '${api.account.accountId}'`,
+): Promise<T> {
   const refuse = `audit_test_refuse_${name}_${process.pid}`;
   await api.db.pool.query(
     `CREATE OR REPLACE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -60,7 +67,7 @@ async function refusingEvents<T>(name: string, fn: () => Promise<T>): Promise<T>
   );
   await api.db.pool.query(
     `CREATE TRIGGER ${refuse} BEFORE INSERT ON audit_events FOR EACH ROW
-     WHEN (NEW.account_id = '${api.account.accountId}') EXECUTE FUNCTION ${refuse}()`,
+     WHEN (${when}) EXECUTE FUNCTION ${refuse}()`,
   );
   try {
     return await fn();
@@ -229,4 +236,24 @@ test("a signing key rotation whose event cannot be written keeps the keys as the
   expect(events[0]?.changes).toEqual({
     "signing_keys.current": { from: before[0]?.[0], to: after.find(([, status]) => status === "current")?.[0] },
   });
+});
+
+test("a bootstrap whose event cannot be written leaves no account, operator or key", async () => {
+  const accountName = `Refused bootstrap ${process.pid}`;
+  const email = `refused-${process.pid}@example.com`;
+  await refusingEvents(
+    "bootstrap",
+    async () => {
+      await expect(
+        api.services.accounts.bootstrap({ accountName, email, password: "refused-horse-battery" }),
+      ).rejects.toThrow(/audit log unavailable/);
+    },
+    `NEW.type = 'account.created' AND NEW.changes -> 'name' ->> 'to' = '${accountName}'`,
+  );
+  expect(await api.db.account.count({ where: { name: accountName } })).toBe(0);
+  expect(await api.db.adminUser.count({ where: { email } })).toBe(0);
+
+  const { account_id } = await api.services.accounts.bootstrap({ accountName, email, password: "kept-horse-battery" });
+  const events = await api.db.auditEvent.findMany({ where: { accountId: account_id }, orderBy: { id: "asc" } });
+  expect(events.map((e) => e.type)).toEqual(["account.created", "api_key.created"]);
 });
