@@ -107,7 +107,9 @@ async function signIn(page: Page, config: oidc.Configuration, act: () => Promise
     expectedState: state,
     expectedNonce: nonce,
   });
-  return tokens.claims() ?? {};
+  const claims = tokens.claims();
+  if (!claims) throw new Error("no ID token");
+  return claims;
 }
 
 async function password(page: Page, email: string) {

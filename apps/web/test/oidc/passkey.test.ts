@@ -61,7 +61,9 @@ async function claimsOf(config: oidc.Configuration, flow: Flow, done: { status: 
     expectedState: flow.state,
     expectedNonce: flow.nonce,
   });
-  return tokens.claims() ?? {};
+  const claims = tokens.claims();
+  if (!claims) throw new Error("no ID token");
+  return claims;
 }
 
 /** A fresh sign-in, on its "Sign in with a passkey" page. */
