@@ -217,6 +217,43 @@ describe("passkey as a first factor", () => {
     expect((await submitCredential(replay, replay.page, good, "passkey")).status).toBe(401);
   });
 
+  it("limits failed attempts (a 429 page with Retry-After), and a blocked user's passkey signs nobody in", async () => {
+    const issuer = await passkeyIssuer();
+    const userId = await h.newUser(issuer.issuerId, "ada@example.com");
+    const authenticator = new SoftAuthenticator(new URL(h.baseUrl).origin);
+    await registerAfterPassword(issuer, authenticator, "ada@example.com");
+
+    const flow = await passkeyPage(issuer);
+    let page: Answer = flow.page;
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      page = await submitCredential(
+        flow,
+        page,
+        authenticator.get(pageOptions<RequestOptions>(page.text), { challenge: "AAAA" }),
+        "passkey",
+      );
+      expect(page.status).toBe(401);
+    }
+    const limited = await submitCredential(
+      flow,
+      page,
+      authenticator.get(pageOptions<RequestOptions>(page.text)),
+      "passkey",
+    );
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+
+    await h.services.users.update(h.account.accountId, issuer.issuerId, userId, { status: "blocked" });
+    const blocked = await passkeyPage(issuer);
+    const refused = await submitCredential(
+      blocked,
+      blocked.page,
+      authenticator.get(pageOptions<RequestOptions>(blocked.page.text)),
+      "passkey",
+    );
+    expect(refused.status).toBe(401);
+  });
+
   it("a disabled passkey method is neither offered nor accepted by a crafted post", async () => {
     const issuer = await passkeyIssuer();
     await h.newUser(issuer.issuerId, "ada@example.com");
