@@ -74,14 +74,10 @@ function enabledPasskey(
   return { method, rp: party.rp };
 }
 
-/** Turns a too-many-failures wait into the 429 page; true when the request may go on. */
-async function withinLimits(ctx: StepContext, userKey: string, retry: (headers: Record<string, string>) => void) {
-  const wait = await ctx.deps.attempts.blockedFor(`${ctx.issuer.id}:passkey:${userKey}`, `${ctx.issuer.id}:${ctx.ip}`);
-  if (wait > 0) retry({ "retry-after": String(wait) });
-  return wait === 0;
-}
-const failed = (ctx: StepContext, userKey: string) =>
-  ctx.deps.attempts.fail(`${ctx.issuer.id}:passkey:${userKey}`, `${ctx.issuer.id}:${ctx.ip}`);
+/** The sign-in limits' keys (`deps.attempts`): failed passkey attempts per sign-in or user, and per client IP. */
+const limitKeys = (ctx: StepContext, key: string) =>
+  [`${ctx.issuer.id}:passkey:${key}`, `${ctx.issuer.id}:${ctx.ip}`] as const;
+const retryAfter = (seconds: number) => ({ "retry-after": String(seconds) });
 
 // The ceremony in the browser: base64url fields of the options become bytes, the credential's
 // bytes become base64url fields of the JSON posted back (the shapes @simplewebauthn/server reads).
@@ -175,12 +171,10 @@ async function showSignIn(ctx: StepContext, rp: RelyingParty, error?: string, st
 }
 
 async function signInWithPasskey(ctx: StepContext, method: ConfiguredMethod, rp: RelyingParty): Promise<void> {
-  const limitKey = `uid:${ctx.uid}`;
-  if (
-    !(await withinLimits(ctx, limitKey, (headers) =>
-      ctx.showSignIn(429, "Too many attempts. Try again later.", headers),
-    ))
-  ) {
+  const keys = limitKeys(ctx, `uid:${ctx.uid}`);
+  const wait = await ctx.deps.attempts.blockedFor(...keys);
+  if (wait > 0) {
+    ctx.showSignIn(429, "Too many attempts. Try again later.", retryAfter(wait));
     return;
   }
   const outcome = await ctx.deps.webauthn.authenticate(rp, await takeChallenge(ctx), {
@@ -189,10 +183,11 @@ async function signInWithPasskey(ctx: StepContext, method: ConfiguredMethod, rp:
   });
   const user = outcome.ok ? await ctx.deps.users.findById(ctx.issuer.id, outcome.factor.userId) : null;
   if (!outcome.ok || user?.status !== "active") {
-    await failed(ctx, limitKey);
+    await ctx.deps.attempts.fail(...keys);
     await showSignIn(ctx, rp, "That passkey could not sign you in. Try again, or choose another way.", 401);
     return;
   }
+  await ctx.deps.attempts.succeed(keys[0]);
   await ctx.deps.users.markSignedIn(ctx.issuer.id, user.id, ctx.deps.clock());
   await saveScratch(ctx, { firstFactorId: outcome.factor.id });
   await ctx.firstFactorPassed(user, {
@@ -344,9 +339,10 @@ export const passkeyMethod: HostedMethod = {
         if (!found || !userId) return;
         const again = (error: string, status: number, headers = {}) =>
           showChallenge(ctx, found.rp, userId, error, status, headers);
-        if (
-          !(await withinLimits(ctx, userId, (headers) => again("Too many attempts. Try again later.", 429, headers)))
-        ) {
+        const keys = limitKeys(ctx, userId);
+        const wait = await ctx.deps.attempts.blockedFor(...keys);
+        if (wait > 0) {
+          await again("Too many attempts. Try again later.", 429, retryAfter(wait));
           return;
         }
         const outcome = await ctx.deps.webauthn.authenticate(found.rp, await takeChallenge(ctx), {
@@ -355,10 +351,11 @@ export const passkeyMethod: HostedMethod = {
           responseText: ctx.form.get("credential") ?? "",
         });
         if (!outcome.ok || outcome.factor.id === scratchOf(ctx).firstFactorId) {
-          await failed(ctx, userId);
+          await ctx.deps.attempts.fail(...keys);
           await again("That passkey could not confirm your sign-in. Try again.", 401);
           return;
         }
+        await ctx.deps.attempts.succeed(keys[0]);
         await ctx.secondFactorPassed({ method: found.method, amr: AMR });
       },
     },
