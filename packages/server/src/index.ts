@@ -56,6 +56,14 @@ export {
   type SignInState,
   type SignInStates,
 } from "./sign-in/state.ts";
+export {
+  createWebAuthn,
+  type PasskeyChallenge,
+  type PasskeySettings,
+  type RelyingParty,
+  relyingParty,
+  type WebAuthn,
+} from "./sign-in/webauthn.ts";
 export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
 export { createFactorStore, type FactorStore, type StoredFactor } from "./users/factors.ts";
 export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";

@@ -41,7 +41,15 @@ export interface OidcHarness {
  * clients and users services and a fresh account.
  */
 export async function oidcHarness(
-  options: { clock?: Clock; smtpUrl?: string; redisUrl?: string; attemptsPrefix?: string; trustProxy?: boolean } = {},
+  options: {
+    clock?: Clock;
+    smtpUrl?: string;
+    redisUrl?: string;
+    attemptsPrefix?: string;
+    trustProxy?: boolean;
+    /** The host of the public URL (`localhost`: a WebAuthn relying party); 127.0.0.1 by default. */
+    publicHost?: string;
+  } = {},
 ): Promise<OidcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
   const account = await harness.newAccount();
@@ -81,7 +89,7 @@ export async function oidcHarness(
     ),
   );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = `http://${options.publicHost ?? "127.0.0.1"}:${(server.address() as AddressInfo).port}`;
 
   return {
     get baseUrl() {
@@ -220,11 +228,11 @@ export class FormBrowser {
   }
 }
 
-/** The authorization code flow through the hosted page, with plain form posts. */
-export async function signIn(
+/** Starts an authorization code flow: the hosted sign-in page, and what the RP keeps to finish it. */
+export async function startSignIn(
   harness: OidcHarness,
   configuration: oidc.Configuration,
-  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
+  options: { scope?: string; browser?: FormBrowser } = {},
 ) {
   const browser = options.browser ?? new FormBrowser();
   const verifier = oidc.randomPKCECodeVerifier();
@@ -240,6 +248,16 @@ export async function signIn(
   });
   const page = await browser.follow(url.href, harness.baseUrl);
   expect(page.status).toBe(200);
+  return { page, verifier, state, nonce, browser };
+}
+
+/** The authorization code flow through the hosted page, with plain form posts. */
+export async function signIn(
+  harness: OidcHarness,
+  configuration: oidc.Configuration,
+  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
+) {
+  const { page, verifier, state, nonce, browser } = await startSignIn(harness, configuration, options);
   expect(page.text).toContain('<label for="email">Email</label>');
   expect(page.text).toContain('<label for="password">Password</label>');
   const done = await browser.submit(

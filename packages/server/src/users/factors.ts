@@ -47,9 +47,13 @@ export function createFactorStore(db: Db, keyring: () => Keyring, clock: Clock) 
       return rows.map(open);
     },
 
+    /**
+     * `credentialId`: a passkey's WebAuthn credential id, unique across all factors (a duplicate is
+     * Prisma's unique violation, P2002).
+     */
     async add(
       userId: string,
-      factor: { type: FactorType; name: string; secret: string | null },
+      factor: { type: FactorType; name: string; secret: string | null; credentialId?: string },
     ): Promise<StoredFactor> {
       const now = clock();
       const id = newId("factor", now.getTime());
@@ -60,6 +64,7 @@ export function createFactorStore(db: Db, keyring: () => Keyring, clock: Clock) 
           type: factor.type,
           name: factor.name,
           secret: factor.secret === null ? null : encryptString(keyring(), factor.secret, id),
+          credentialId: factor.credentialId ?? null,
           createdAt: now,
         },
       });
@@ -86,6 +91,12 @@ export function createFactorStore(db: Db, keyring: () => Keyring, clock: Clock) 
       if (plaintext !== change.expected) return false;
       const { count } = await db.userFactor.updateMany({ where: { id: factorId, secret: current.secret }, data });
       return count === 1;
+    },
+
+    /** The passkey with this WebAuthn credential id, when its user belongs to this issuer. */
+    async findByCredential(issuerId: string, credentialId: string): Promise<StoredFactor | null> {
+      const row = await db.userFactor.findFirst({ where: { credentialId, type: "passkey", user: { issuerId } } });
+      return row ? open(row) : null;
     },
 
     async remove(userId: string, factorId: string): Promise<void> {

@@ -14,6 +14,7 @@ import type {
   SignInState,
   SignInStates,
   UserDirectory,
+  WebAuthn,
 } from "@authpi/server";
 import type { Logger } from "../../logger.ts";
 
@@ -35,6 +36,8 @@ export interface SignInDeps {
   logger: Logger;
   /** Trust X-Forwarded-For for the client IP (sign-in limits). */
   trustProxy: boolean;
+  /** Passkey ceremonies (methods/passkey.ts). */
+  webauthn: WebAuthn;
 }
 
 /** One request to a step of one sign-in (`/oidc/{issuer}/interaction/{uid}/{step}[/{arg}]`). */
@@ -81,8 +84,14 @@ export interface StepContext {
   /**
    * The first factor identified this user (a password, a code, a link, a passkey, an upstream
    * identity): the rest of the sign-in follows (password change, email verification, MFA, tokens).
+   * `multiFactor`: this first factor proved two factors by itself (a passkey with user
+   * verification), so no second factor is asked. A second factor passed earlier in this sign-in
+   * counts only for the same user.
    */
-  firstFactorPassed(user: PoolUser, via: { method: ConfiguredMethod; amr: string[] }): Promise<void>;
+  firstFactorPassed(
+    user: PoolUser,
+    via: { method: ConfiguredMethod; amr: string[]; multiFactor?: boolean },
+  ): Promise<void>;
   /** A second factor was proven in this sign-in: the rest follows. */
   secondFactorPassed(via: { method: ConfiguredMethod; amr: string[] }): Promise<void>;
   /** Goes on from the state as it is (after a step of its own, e.g. a password change). */
@@ -123,4 +132,10 @@ export interface HostedMethod {
   /** Its steps, by path segment. */
   steps: Record<string, Step>;
   secondFactor?: SecondFactorEntry;
+  /**
+   * A step to offer once nothing else stands before the tokens ("add a passkey"), or undefined.
+   * The flow redirects there; that step calls `ctx.proceed()` when done or skipped, and must make
+   * this return undefined for the rest of the sign-in.
+   */
+  beforeTokens?(ctx: StepContext, user: PoolUser): Promise<string | undefined>;
 }

@@ -16,6 +16,10 @@ export function sendJson(
   res.end(JSON.stringify(body));
 }
 
+/** Every hosted page's policy: no script at all (a page that needs one adds its nonce, methods/passkey.ts). */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self' *; frame-ancestors 'none'";
+
 export function sendHtml(
   res: ServerResponse,
   status: number,
@@ -26,8 +30,7 @@ export function sendHtml(
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",
     "x-frame-options": "DENY",
-    "content-security-policy":
-      "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self' *; frame-ancestors 'none'",
+    "content-security-policy": PAGE_CSP,
     ...headers,
   });
   res.end(html);

@@ -96,6 +96,13 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
       ctx.fail(403, "access_denied", "A second factor is required, but none can be enrolled here.");
       return;
     }
+    for (const method of methods) {
+      const offer = await method.beforeTokens?.(ctx, user);
+      if (offer) {
+        ctx.redirect(`${ctx.base}/${offer}`);
+        return;
+      }
+    }
     await finishLogin(ctx, user);
   }
 
@@ -145,6 +152,9 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
           userId: user.id,
           firstFactor: { method: via.method.method, authMethodId: via.method.id },
           amr: [...via.amr],
+          // Someone who passed one account's MFA and then signs in as another gets no pass for it.
+          secondFactorPassed:
+            via.multiFactor === true || (ctx.state.secondFactorPassed && ctx.state.userId === user.id),
         };
         await ctx.save();
         await proceed(ctx);
