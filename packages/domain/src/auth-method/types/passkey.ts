@@ -21,7 +21,8 @@ export const passkey = defineAuthMethodType({
   method: "passkey",
   title: "Passkey",
   firstFactorOnly: null,
-  firstFactorOnlyDescription: "True: passkeys sign users in on their own. False: passkeys are a second factor only.",
+  firstFactorOnlyDescription:
+    "True: passkeys sign users in on their own. False: they also serve as a second factor (MFA enrolment and challenge).",
   federated: false,
   singleton: true,
   settingsRequiredOnCreate: true,
