@@ -1,9 +1,12 @@
 import {
   type Clock,
+  createBackupCodes,
   createEmailVerification,
   createFactorStore,
   createPasswordSignIn,
+  createRememberedDevices,
   createSignInStates,
+  createTotp,
   type Keyring,
   type Mailer,
   type ProviderPool,
@@ -28,17 +31,21 @@ export interface SignInDepsOptions {
 export function createSignInDeps(options: SignInDepsOptions): SignInDeps {
   const { services, keyring } = options;
   const clock = options.clock ?? services.clock;
+  const factors = createFactorStore(services.db, () => keyring, clock);
   return {
     pool: options.pool,
     users: services.users,
     passwords: createPasswordSignIn(services.users, options.attempts, clock),
     verification: createEmailVerification(services.db, options.mailer),
     states: createSignInStates(services.db, clock),
-    factors: createFactorStore(services.db, () => keyring, clock),
+    factors,
     mailer: options.mailer,
     attempts: options.attempts,
     clock,
     logger: options.logger,
     trustProxy: options.trustProxy,
+    totp: createTotp(factors, () => keyring, clock),
+    backupCodes: createBackupCodes(factors),
+    rememberedDevices: createRememberedDevices(services.db, options.pool, clock),
   };
 }
