@@ -224,7 +224,7 @@ export class FormBrowser {
 export async function signIn(
   harness: OidcHarness,
   configuration: oidc.Configuration,
-  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
+  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser; prompt?: string } = {},
 ) {
   const browser = options.browser ?? new FormBrowser();
   const verifier = oidc.randomPKCECodeVerifier();
@@ -237,6 +237,7 @@ export async function signIn(
     code_challenge_method: "S256",
     state,
     nonce,
+    ...(options.prompt ? { prompt: options.prompt } : {}),
   });
   const page = await browser.follow(url.href, harness.baseUrl);
   expect(page.status).toBe(200);

@@ -152,7 +152,8 @@ export function buildProvider(
     claims: Object.fromEntries(
       Object.entries(CLAIMS_BY_SCOPE)
         .filter(([scope]) => scope === "openid" || scopes.has(scope))
-        .map(([scope, claims]) => [scope, [...claims]]),
+        // `amr` (RFC 8176: pwd, otp, mfa, …) with `openid`: every ID token says how the user signed in.
+        .map(([scope, claims]) => [scope, scope === "openid" ? [...claims, "amr"] : [...claims]]),
     ),
     responseTypes: ["code"],
     clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
