@@ -159,6 +159,11 @@ export class FormBrowser {
     }
   }
 
+  /** Sets a cookie as a server would have (a test forging or replaying one). */
+  setCookie(name: string, value: string, path = "/"): void {
+    this.cookies.set(name, { value, path });
+  }
+
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}) {
     const target = new URL(url);
     const headers: Record<string, string> = {};

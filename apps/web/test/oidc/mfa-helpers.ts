@@ -110,6 +110,24 @@ export async function codeFor(uri: URL, epochMs: number): Promise<string> {
   });
 }
 
+/**
+ * A first sign-in that enrols TOTP (MFA required, TOTP the issuer's only primary factor) with the
+ * code of `epochMs`: the answer to that code, the flow, the app's otpauth URI and the browser.
+ */
+export async function enrolTotp(
+  h: OidcHarness,
+  config: oidc.Configuration,
+  email: string,
+  epochMs: number,
+  browser = new FormBrowser(),
+) {
+  const { page, flow } = await passwordStep(h, config, email, browser);
+  expectStep(page, "totp-enrol");
+  const uri = otpauthUri(page.text);
+  const after = await browser.submit(page, { code: await codeFor(uri, epochMs) }, h.baseUrl, "totp-enrol");
+  return { page: after, flow, uri, browser };
+}
+
 /** The backup codes listed on an enrolment page. */
 export function backupCodesOn(text: string): string[] {
   const list = /<ol class="backup-codes">([\s\S]*?)<\/ol>/.exec(text)?.[1] ?? "";

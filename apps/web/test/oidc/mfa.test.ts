@@ -7,6 +7,7 @@ import {
   backupCodesOn,
   codeFor,
   DAY_MS,
+  enrolTotp as enrolTotpAt,
   expectStep,
   mfaIssuer,
   movableClock,
@@ -43,13 +44,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** Enrols TOTP at a first sign-in of an issuer where MFA is required (the backup codes follow when offered). */
-async function enrolTotp(issuer: Awaited<ReturnType<typeof mfaIssuer>>, email: string, browser = new FormBrowser()) {
-  const { page, flow } = await passwordStep(h, issuer.config, email, browser);
-  expectStep(page, "totp-enrol");
-  const uri = otpauthUri(page.text);
-  const after = await browser.submit(page, { code: await codeFor(uri, time.now()) }, h.baseUrl, "totp-enrol");
-  return { page: after, flow, uri, browser };
-}
+const enrolTotp = (issuer: Awaited<ReturnType<typeof mfaIssuer>>, email: string, browser = new FormBrowser()) =>
+  enrolTotpAt(h, issuer.config, email, time.now(), browser);
 
 describe("the MFA policy", () => {
   it("off never asks, even a user with an enrolled factor", async () => {
@@ -200,41 +196,43 @@ describe("remember this device", () => {
     const [owner, device, expires, signature] = value.split(".");
     const forged = new FormBrowser();
     const lifted = `${owner}.${device}.${Number(expires) + 30 * DAY_MS}.${signature}`;
-    (forged as unknown as { cookies: Map<string, unknown> }).cookies.set("authpi_device", {
-      value: lifted,
-      path: `/oidc/${issuer.issuerId}`,
-    });
+    forged.setCookie("authpi_device", lifted, `/oidc/${issuer.issuerId}`);
     const refused = await passwordStep(h, issuer.config, "cookie@example.com", forged);
     expectStep(refused.page, "totp");
   });
 
-  it("removing the factor through the API makes the next sign-in enrol again", async () => {
-    const issuer = await mfaIssuer(h, { policy: "required", remember_device_days: 30 }, [{ method: "totp" }]);
-    const userId = await h.newUser(issuer.issuerId, "lost-phone@example.com");
-    const browser = new FormBrowser();
-    const { page, flow } = await enrolTotp(issuer, "lost-phone@example.com", browser);
-    await tokensAt(issuer.config, page, flow);
+  /** A user who enrolled TOTP and the backup codes in `browser`, which is now remembered. */
+  async function rememberedUser(email: string) {
+    const issuer = await mfaIssuer(h, { policy: "required", remember_device_days: 30 }, [
+      { method: "totp" },
+      { method: "backup_codes" },
+    ]);
+    const userId = await h.newUser(issuer.issuerId, email);
+    const { page, flow, browser } = await enrolTotp(issuer, email);
+    await tokensAt(issuer.config, await browser.submit(page, {}, h.baseUrl, "backup-codes-enrol"), flow);
+    time.advance(60_000);
+    const remembered = await passwordStep(h, issuer.config, email, browser);
+    await tokensAt(issuer.config, remembered.page, remembered.flow);
+    return { issuer, userId, browser };
+  }
 
-    const [factor] = await factorsOf(issuer.issuerId, userId);
-    await h.services.users.removeFactor(h.account.accountId, issuer.issuerId, userId, factor?.id ?? "");
+  it("removing a factor through the API forgets the device; removing the last one enrols again", async () => {
+    const { issuer, userId, browser } = await rememberedUser("lost-phone@example.com");
+    const [totp, codes] = await factorsOf(issuer.issuerId, userId);
+    await h.services.users.removeFactor(h.account.accountId, issuer.issuerId, userId, codes?.id ?? "");
+    // The device was remembered with both factors: the app is asked again.
+    const asked = await passwordStep(h, issuer.config, "lost-phone@example.com", browser);
+    expectStep(asked.page, "totp");
 
-    // The remembered device named the removed factor: not honoured, and the user enrols again.
+    await h.services.users.removeFactor(h.account.accountId, issuer.issuerId, userId, totp?.id ?? "");
     const next = await passwordStep(h, issuer.config, "lost-phone@example.com", browser);
     expectStep(next.page, "totp-enrol");
   });
 
   it("revoking the user's sessions forgets the device", async () => {
-    const issuer = await mfaIssuer(h, { policy: "required", remember_device_days: 30 }, [{ method: "totp" }]);
-    const userId = await h.newUser(issuer.issuerId, "revoked@example.com");
-    const browser = new FormBrowser();
-    const { page, flow } = await enrolTotp(issuer, "revoked@example.com", browser);
-    await tokensAt(issuer.config, page, flow);
-    time.advance(60_000);
-    const remembered = await passwordStep(h, issuer.config, "revoked@example.com", browser);
-    await tokensAt(issuer.config, remembered.page, remembered.flow);
-
+    const { issuer, userId, browser } = await rememberedUser("revoked@example.com");
     await h.services.users.revokeSessions(h.account.accountId, issuer.issuerId, userId);
     const next = await passwordStep(h, issuer.config, "revoked@example.com", browser);
-    expectStep(next.page, "totp");
+    expectStep(next.page, "mfa");
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FormBrowser, type OidcHarness, oidcHarness } from "./harness.ts";
 import {
   codeFor,
+  enrolTotp,
   expectStep,
   mfaIssuer,
   movableClock,
@@ -72,11 +73,13 @@ describe("totp", () => {
   it("accepts a code once, and a newer code after it", async () => {
     const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
     await h.newUser(issuer.issuerId, "replay@example.com");
-    const enrolling = new FormBrowser();
-    const { page: enrol, flow: enrolFlow } = await passwordStep(h, issuer.config, "replay@example.com", enrolling);
-    const uri = otpauthUri(enrol.text);
-    const first = await codeFor(uri, time.now());
-    await tokensAt(issuer.config, await enrolling.submit(enrol, { code: first }, h.baseUrl, "totp-enrol"), enrolFlow);
+    const {
+      page: enrolled,
+      flow: enrolFlow,
+      uri,
+    } = await enrolTotp(h, issuer.config, "replay@example.com", time.now());
+    await tokensAt(issuer.config, enrolled, enrolFlow);
+    const first = await codeFor(uri, time.now()); // the enrolment's code: the clock has not moved
 
     // The enrolment's code, replayed at the next sign-in within its period: refused.
     const browser = new FormBrowser();
@@ -98,10 +101,7 @@ describe("totp", () => {
   it("of two concurrent uses of one code, one passes", async () => {
     const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
     await h.newUser(issuer.issuerId, "race@example.com");
-    const enrolling = new FormBrowser();
-    const { page: enrol, flow: enrolFlow } = await passwordStep(h, issuer.config, "race@example.com", enrolling);
-    const uri = otpauthUri(enrol.text);
-    const enrolled = await enrolling.submit(enrol, { code: await codeFor(uri, time.now()) }, h.baseUrl, "totp-enrol");
+    const { page: enrolled, flow: enrolFlow, uri } = await enrolTotp(h, issuer.config, "race@example.com", time.now());
     await tokensAt(issuer.config, enrolled, enrolFlow);
     time.advance(30_000);
 
@@ -117,10 +117,7 @@ describe("totp", () => {
   it("limits wrong codes (429 with Retry-After)", async () => {
     const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
     await h.newUser(issuer.issuerId, "guess@example.com");
-    const enrolling = new FormBrowser();
-    const { page: enrol, flow: enrolFlow } = await passwordStep(h, issuer.config, "guess@example.com", enrolling);
-    const uri = otpauthUri(enrol.text);
-    const enrolled = await enrolling.submit(enrol, { code: await codeFor(uri, time.now()) }, h.baseUrl, "totp-enrol");
+    const { page: enrolled, flow: enrolFlow, uri } = await enrolTotp(h, issuer.config, "guess@example.com", time.now());
     await tokensAt(issuer.config, enrolled, enrolFlow);
     time.advance(30_000);
 
