@@ -3,7 +3,7 @@ import type { BackupCodeHashes } from "@authpi/server";
 import { escapeHtml } from "../../pages.ts";
 import type { HostedMethod, StepContext } from "../context.ts";
 import { alert, codeField, csrfField } from "../fields.ts";
-import { codeRefusal, limitedCodeCheck, secondFactorStep } from "./second-factor.ts";
+import { codeChallengeStep, otherWayLink, secondFactorStep } from "./second-factor.ts";
 
 /**
  * `backup_codes`: single-use recovery codes. `/backup-codes-enrol` makes a set and shows it once,
@@ -19,15 +19,14 @@ interface BackupScratch {
 const SCRATCH = "backup_codes";
 const TITLE = "Save your backup codes";
 
-function challengePage(ctx: StepContext, error?: string): string {
+function challengePage(ctx: StepContext, others: boolean, error?: string): string {
   return `<h1>Use a backup code</h1>
 ${alert({ error })}<p>Enter one of the backup codes you saved. Each code works once.</p>
 <form method="post" action="${ctx.base}/backup-code" novalidate>
 ${csrfField(ctx)}
 ${codeField({ numeric: false })}
 <button type="submit">Verify</button>
-</form>
-<p class="alt"><a href="${ctx.base}/mfa">Use another way</a></p>`;
+</form>${otherWayLink(ctx, others)}`;
 }
 
 function confirmForms(ctx: StepContext): string {
@@ -51,25 +50,12 @@ export const backupCodesMethod: HostedMethod = {
     recovery: true,
   },
   steps: {
-    "backup-code": {
-      async GET(ctx) {
-        if (!(await secondFactorStep(ctx, "backup_codes", "challenge"))) return;
-        ctx.page(200, "Use a backup code", challengePage(ctx));
-      },
-      async POST(ctx) {
-        const step = await secondFactorStep(ctx, "backup_codes", "challenge");
-        if (!step) return;
-        const outcome = await limitedCodeCheck(ctx, step.userId, () =>
-          ctx.deps.backupCodes.verify(step.userId, ctx.form.get("code") ?? ""),
-        );
-        if (!outcome.ok) {
-          const { error, headers } = codeRefusal(outcome);
-          ctx.page(outcome.status, "Use a backup code", challengePage(ctx, error), headers);
-          return;
-        }
-        await ctx.secondFactorPassed({ method: step.method, amr: ["otp"] });
-      },
-    },
+    "backup-code": codeChallengeStep({
+      type: "backup_codes",
+      title: "Use a backup code",
+      page: (ctx, _method, others, error) => challengePage(ctx, others, error),
+      verify: (ctx, userId, _method, code) => ctx.deps.backupCodes.verify(userId, code),
+    }),
     "backup-codes-enrol": {
       async GET(ctx) {
         const step = await secondFactorStep(ctx, "backup_codes", "enrol");

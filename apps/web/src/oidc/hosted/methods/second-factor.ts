@@ -1,6 +1,6 @@
-import type { AuthMethodType } from "@authpi/domain";
+import type { AuthMethodType, FactorType } from "@authpi/domain";
 import type { ConfiguredMethod } from "@authpi/server";
-import type { StepContext } from "../context.ts";
+import type { Step, StepContext } from "../context.ts";
 
 /** What the second-factor steps (totp.ts, backup-codes.ts) share: who may use them, and the attempt limit. */
 
@@ -63,4 +63,49 @@ export function codeRefusal(outcome: Exclude<CodeOutcome, { ok: true }>): {
   return outcome.status === 429
     ? { error: "Too many wrong codes. Try again later.", headers: { "retry-after": String(outcome.retryAfter) } }
     : { error: "That code is wrong or was already used.", headers: {} };
+}
+
+/** Whether the user has enrolled another factor the issuer offers (a challenge page's "Use another way"). */
+export async function otherFactorEnrolled(ctx: StepContext, userId: string, type: FactorType): Promise<boolean> {
+  const enrolled = new Set((await ctx.deps.factors.list(userId)).map((factor) => factor.type));
+  return ctx.secondFactors().some(({ entry }) => entry.factorType !== type && enrolled.has(entry.factorType));
+}
+
+/** The "Use another way" link of a challenge page, when there is another way. */
+export const otherWayLink = (ctx: StepContext, others: boolean) =>
+  others ? `\n<p class="alt"><a href="${ctx.base}/mfa">Use another way</a></p>` : "";
+
+/**
+ * The challenge step of a factor proven by a typed code (the app's code, a backup code): the page
+ * on GET; on POST the code under the attempt limit, then the rest of the sign-in (amr `otp`).
+ */
+export function codeChallengeStep(factor: {
+  type: "totp" | "backup_codes";
+  title: string;
+  page(ctx: StepContext, method: ConfiguredMethod, others: boolean, error?: string): string;
+  verify(ctx: StepContext, userId: string, method: ConfiguredMethod, code: string): Promise<boolean>;
+}): Step {
+  return {
+    async GET(ctx) {
+      const step = await secondFactorStep(ctx, factor.type, "challenge");
+      if (!step) return;
+      const others = await otherFactorEnrolled(ctx, step.userId, factor.type);
+      ctx.page(200, factor.title, factor.page(ctx, step.method, others));
+    },
+    async POST(ctx) {
+      const step = await secondFactorStep(ctx, factor.type, "challenge");
+      if (!step) return;
+      const code = ctx.form.get("code") ?? "";
+      const outcome = await limitedCodeCheck(ctx, step.userId, () =>
+        factor.verify(ctx, step.userId, step.method, code),
+      );
+      if (!outcome.ok) {
+        const { error, headers } = codeRefusal(outcome);
+        const others = await otherFactorEnrolled(ctx, step.userId, factor.type);
+        ctx.page(outcome.status, factor.title, factor.page(ctx, step.method, others, error), headers);
+        return;
+      }
+      await ctx.secondFactorPassed({ method: step.method, amr: ["otp"] });
+    },
+  };
 }

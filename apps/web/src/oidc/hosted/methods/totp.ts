@@ -4,7 +4,7 @@ import QRCode from "qrcode";
 import { escapeHtml } from "../../pages.ts";
 import type { HostedMethod, StepContext } from "../context.ts";
 import { alert, codeField, csrfField } from "../fields.ts";
-import { codeRefusal, limitedCodeCheck, secondFactorStep } from "./second-factor.ts";
+import { codeChallengeStep, codeRefusal, limitedCodeCheck, otherWayLink, secondFactorStep } from "./second-factor.ts";
 
 /**
  * `totp`: an authenticator app as a second factor. `/totp-enrol` shows a new key as an otpauth
@@ -32,7 +32,7 @@ ${alert({ error })}<p>Open your authenticator app and enter the code it shows fo
 ${csrfField(ctx)}
 ${codeField({ length: digits })}
 <button type="submit">Verify</button>
-</form>${others ? `\n<p class="alt"><a href="${ctx.base}/mfa">Use another way</a></p>` : ""}`;
+</form>${otherWayLink(ctx, others)}`;
 }
 
 async function enrolPage(ctx: StepContext, uri: string, digits: number, error?: string): Promise<string> {
@@ -53,31 +53,12 @@ export const totpMethod: HostedMethod = {
   methods: ["totp"],
   secondFactor: { factorType: "totp", label: "Authenticator app", challengeStep: "totp", enrolStep: "totp-enrol" },
   steps: {
-    totp: {
-      async GET(ctx) {
-        const step = await secondFactorStep(ctx, "totp", "challenge");
-        if (!step) return;
-        const enrolled = new Set((await ctx.deps.factors.list(step.userId)).map((factor) => factor.type));
-        const others = ctx
-          .secondFactors()
-          .some(({ entry }) => entry.factorType !== "totp" && enrolled.has(entry.factorType));
-        ctx.page(200, "Enter your code", challengePage(ctx, settingsOf(step.method).digits, others));
-      },
-      async POST(ctx) {
-        const step = await secondFactorStep(ctx, "totp", "challenge");
-        if (!step) return;
-        const config = settingsOf(step.method);
-        const outcome = await limitedCodeCheck(ctx, step.userId, () =>
-          ctx.deps.totp.verify(step.userId, ctx.form.get("code") ?? "", config),
-        );
-        if (!outcome.ok) {
-          const { error, headers } = codeRefusal(outcome);
-          ctx.page(outcome.status, "Enter your code", challengePage(ctx, config.digits, true, error), headers);
-          return;
-        }
-        await ctx.secondFactorPassed({ method: step.method, amr: ["otp"] });
-      },
-    },
+    totp: codeChallengeStep({
+      type: "totp",
+      title: "Enter your code",
+      page: (ctx, method, others, error) => challengePage(ctx, settingsOf(method).digits, others, error),
+      verify: (ctx, userId, method, code) => ctx.deps.totp.verify(userId, code, settingsOf(method)),
+    }),
     "totp-enrol": {
       async GET(ctx) {
         const step = await secondFactorStep(ctx, "totp", "enrol");
