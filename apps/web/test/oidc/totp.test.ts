@@ -86,6 +86,7 @@ describe("totp", () => {
     const { page, flow } = await passwordStep(h, issuer.config, "replay@example.com", browser);
     expectStep(page, "totp");
     expect(page.text).toContain('<label for="code">Code</label>');
+    expect(page.text).not.toContain(uri.searchParams.get("secret"));
     const replayed = await browser.submit(page, { code: first }, h.baseUrl, "totp");
     expect(replayed.status).toBe(400);
     time.advance(30_000);
@@ -96,6 +97,24 @@ describe("totp", () => {
     const third = await passwordStep(h, issuer.config, "replay@example.com");
     const again = await third.flow.browser.submit(third.page, { code: next }, h.baseUrl, "totp");
     expect(again.status).toBe(400);
+  });
+
+  it("an enrolled app keeps its settings when the issuer's change", async () => {
+    const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
+    await h.newUser(issuer.issuerId, "kept@example.com");
+    const { page: enrolled, flow: enrolFlow, uri } = await enrolTotp(h, issuer.config, "kept@example.com", time.now());
+    await tokensAt(issuer.config, enrolled, enrolFlow);
+    const listed = JSON.parse((await h.services.authMethods.list(h.account.accountId, issuer.issuerId)).json);
+    const method = (listed.data as { id: string; method: string }[]).find((m) => m.method === "totp");
+    await h.services.authMethods.update(h.account.accountId, issuer.issuerId, method?.id ?? "", {
+      settings: { digits: 8, algorithm: "SHA512" },
+    });
+    h.pool.evict(issuer.issuerId);
+    time.advance(30_000);
+
+    const { page, flow } = await passwordStep(h, issuer.config, "kept@example.com");
+    const done = await flow.browser.submit(page, { code: await codeFor(uri, time.now()) }, h.baseUrl, "totp");
+    await tokensAt(issuer.config, done, flow);
   });
 
   it("of two concurrent uses of one code, one passes", async () => {

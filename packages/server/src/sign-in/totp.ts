@@ -8,9 +8,14 @@ import type { FactorStore, StoredFactor } from "../users/factors.ts";
 
 export type TotpConfig = z.output<typeof TotpSettings>;
 
-/** What a `totp` factor keeps (its secret, as JSON): the key, and the last time step accepted. */
+/**
+ * What a `totp` factor keeps (its secret, as JSON): the key, the settings the app was set up with
+ * (a later change of the issuer's settings applies to new enrolments; the app keeps its own), and
+ * the last time step accepted.
+ */
 interface TotpSecret {
   key: string;
+  config?: TotpConfig;
   /** RFC 6238 time step of the last accepted code: a code of this step or an older one is refused. */
   lastStep: number;
 }
@@ -96,12 +101,13 @@ export function createTotp(factors: FactorStore, keyring: () => Keyring, clock: 
       if (key === null) return null;
       const step = await check(key, input.code, input.config);
       if (step === null) return null;
-      const secret: TotpSecret = { key, lastStep: step };
+      const secret: TotpSecret = { key, config: input.config, lastStep: step };
       return factors.add(userId, { type: "totp", name: TOTP_FACTOR_NAME, secret: JSON.stringify(secret) });
     },
 
     /**
-     * Whether `code` is a current code of one of the user's TOTP factors, not accepted before. The
+     * Whether `code` is a current code of one of the user's TOTP factors, not accepted before
+     * (`config`: the issuer's settings, for a factor stored without its own). The
      * accepted step is recorded only if the factor's secret is still the one read: of two
      * concurrent uses of one code, one passes.
      */
@@ -109,7 +115,7 @@ export function createTotp(factors: FactorStore, keyring: () => Keyring, clock: 
       for (const factor of await factors.list(userId, "totp")) {
         if (factor.secret === null) continue;
         const secret = JSON.parse(factor.secret) as TotpSecret;
-        const step = await check(secret.key, code, config, secret.lastStep);
+        const step = await check(secret.key, code, secret.config ?? config, secret.lastStep);
         if (step === null) continue;
         const next: TotpSecret = { ...secret, lastStep: step };
         return factors.used(factor.id, { secret: JSON.stringify(next), expected: factor.secret });

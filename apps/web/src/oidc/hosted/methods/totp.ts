@@ -25,12 +25,13 @@ async function account(ctx: StepContext, userId: string, method: ConfiguredMetho
   return { issuer: ctx.displayName, label: user?.email ?? userId, config: settingsOf(method) };
 }
 
-function challengePage(ctx: StepContext, digits: number, others: boolean, error?: string): string {
+// No length on the challenge's field: an app keeps the digits it was set up with, whatever the issuer's are now.
+function challengePage(ctx: StepContext, others: boolean, error?: string): string {
   return `<h1>Enter your code</h1>
 ${alert({ error })}<p>Open your authenticator app and enter the code it shows for ${escapeHtml(ctx.displayName)}.</p>
 <form method="post" action="${ctx.base}/totp" novalidate>
 ${csrfField(ctx)}
-${codeField({ length: digits })}
+${codeField()}
 <button type="submit">Verify</button>
 </form>${otherWayLink(ctx, others)}`;
 }
@@ -56,7 +57,7 @@ export const totpMethod: HostedMethod = {
     totp: codeChallengeStep({
       type: "totp",
       title: "Enter your code",
-      page: (ctx, method, others, error) => challengePage(ctx, settingsOf(method).digits, others, error),
+      page: (ctx, _method, others, error) => challengePage(ctx, others, error),
       verify: (ctx, userId, method, code) => ctx.deps.totp.verify(userId, code, settingsOf(method)),
     }),
     "totp-enrol": {
