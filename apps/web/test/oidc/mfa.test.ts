@@ -2,7 +2,7 @@ import { createFactorStore } from "@authpi/server";
 import { testKeyring } from "@authpi/server/testing";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FormBrowser, type OidcHarness, oidcHarness, REDIRECT } from "./harness.ts";
+import { FormBrowser, type OidcHarness, oidcHarness, PASSWORD, REDIRECT } from "./harness.ts";
 import {
   backupCodesOn,
   codeFor,
@@ -143,6 +143,24 @@ describe("the MFA policy", () => {
       expect(post.location).toBe(`${base}/mfa`);
     }
     expect(await factorsOf(issuer.issuerId, userId)).toEqual(before);
+  });
+
+  it("a second factor passed by one user in a sign-in does not carry over to another's password", async () => {
+    const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }, { method: "backup_codes" }]);
+    await enrolledUser(issuer.issuerId, "owner@example.com");
+    await h.newUser(issuer.issuerId, "intruder@example.com");
+    // The intruder enrols their own app: MFA passed, the backup codes page still open.
+    const { page, browser } = await enrolTotp(issuer, "intruder@example.com");
+    expectStep(page, "backup-codes-enrol");
+    const base = page.url.replace(/\/backup-codes-enrol$/, "");
+    const signInPage = { ...(await browser.request(base)), url: base };
+    const next = await browser.submit(
+      signInPage,
+      { email: "owner@example.com", password: PASSWORD },
+      h.baseUrl,
+      "login",
+    );
+    expectStep(next, "totp");
   });
 });
 

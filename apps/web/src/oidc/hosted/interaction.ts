@@ -172,6 +172,8 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
           userId: user.id,
           firstFactor: { method: via.method.method, authMethodId: via.method.id },
           amr: [...via.amr],
+          // A second factor proven earlier in this sign-in (by whoever signed in first) stands for nobody now.
+          secondFactorPassed: false,
         };
         await ctx.save();
         await proceed(ctx);
