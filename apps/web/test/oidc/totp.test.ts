@@ -21,6 +21,15 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** A user of a new issuer (MFA required, TOTP) who enrolled their app and got tokens. */
+async function enrolledUser(email: string) {
+  const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
+  await h.newUser(issuer.issuerId, email);
+  const { page, flow, uri } = await enrolTotp(h, issuer.config, email, time.now());
+  await tokensAt(issuer.config, page, flow);
+  return { issuer, uri };
+}
+
 const csrfOf = (text: string) => /name="csrf" value="([^"]+)"/.exec(text)?.[1] ?? "";
 
 describe("totp", () => {
@@ -71,14 +80,7 @@ describe("totp", () => {
   });
 
   it("accepts a code once, and a newer code after it", async () => {
-    const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
-    await h.newUser(issuer.issuerId, "replay@example.com");
-    const {
-      page: enrolled,
-      flow: enrolFlow,
-      uri,
-    } = await enrolTotp(h, issuer.config, "replay@example.com", time.now());
-    await tokensAt(issuer.config, enrolled, enrolFlow);
+    const { issuer, uri } = await enrolledUser("replay@example.com");
     const first = await codeFor(uri, time.now()); // the enrolment's code: the clock has not moved
 
     // The enrolment's code, replayed at the next sign-in within its period: refused.
@@ -100,10 +102,7 @@ describe("totp", () => {
   });
 
   it("an enrolled app keeps its settings when the issuer's change", async () => {
-    const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
-    await h.newUser(issuer.issuerId, "kept@example.com");
-    const { page: enrolled, flow: enrolFlow, uri } = await enrolTotp(h, issuer.config, "kept@example.com", time.now());
-    await tokensAt(issuer.config, enrolled, enrolFlow);
+    const { issuer, uri } = await enrolledUser("kept@example.com");
     const listed = JSON.parse((await h.services.authMethods.list(h.account.accountId, issuer.issuerId)).json);
     const method = (listed.data as { id: string; method: string }[]).find((m) => m.method === "totp");
     await h.services.authMethods.update(h.account.accountId, issuer.issuerId, method?.id ?? "", {
@@ -118,10 +117,7 @@ describe("totp", () => {
   });
 
   it("of two concurrent uses of one code, one passes", async () => {
-    const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
-    await h.newUser(issuer.issuerId, "race@example.com");
-    const { page: enrolled, flow: enrolFlow, uri } = await enrolTotp(h, issuer.config, "race@example.com", time.now());
-    await tokensAt(issuer.config, enrolled, enrolFlow);
+    const { issuer, uri } = await enrolledUser("race@example.com");
     time.advance(30_000);
 
     const a = await passwordStep(h, issuer.config, "race@example.com");
@@ -134,10 +130,7 @@ describe("totp", () => {
   });
 
   it("limits wrong codes (429 with Retry-After)", async () => {
-    const issuer = await mfaIssuer(h, { policy: "required" }, [{ method: "totp" }]);
-    await h.newUser(issuer.issuerId, "guess@example.com");
-    const { page: enrolled, flow: enrolFlow, uri } = await enrolTotp(h, issuer.config, "guess@example.com", time.now());
-    await tokensAt(issuer.config, enrolled, enrolFlow);
+    const { issuer, uri } = await enrolledUser("guess@example.com");
     time.advance(30_000);
 
     const { page, flow } = await passwordStep(h, issuer.config, "guess@example.com");
