@@ -50,6 +50,18 @@ export {
 } from "./secrets/keyring.ts";
 export { createServices, type ServiceOptions, type Services } from "./services.ts";
 export {
+  BACKUP_CODES_FACTOR_NAME,
+  type BackupCodeHashes,
+  type BackupCodesConfig,
+  type BackupCodesSignIn,
+  createBackupCodes,
+} from "./sign-in/backup-codes.ts";
+export {
+  createRememberedDevices,
+  type IssuerSigner,
+  type RememberedDevices,
+} from "./sign-in/remembered-devices.ts";
+export {
   createSignInStates,
   emptySignInState,
   SIGN_IN_TTL_SECONDS,
@@ -64,6 +76,7 @@ export {
   relyingParty,
   type WebAuthn,
 } from "./sign-in/webauthn.ts";
+export { createTotp, TOTP_FACTOR_NAME, type TotpAccount, type TotpConfig, type TotpSignIn } from "./sign-in/totp.ts";
 export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
 export { createFactorStore, type FactorStore, type StoredFactor } from "./users/factors.ts";
 export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";

@@ -1,10 +1,13 @@
 import {
   type Clock,
+  createBackupCodes,
   createEmailVerification,
   createFactorStore,
   createPasswordSignIn,
+  createRememberedDevices,
   createSignInStates,
   createWebAuthn,
+  createTotp,
   type Keyring,
   type Mailer,
   type ProviderPool,
@@ -43,5 +46,8 @@ export function createSignInDeps(options: SignInDepsOptions): SignInDeps {
     logger: options.logger,
     trustProxy: options.trustProxy,
     webauthn: createWebAuthn(factors, clock),
+    totp: createTotp(factors, () => keyring, clock),
+    backupCodes: createBackupCodes(factors),
+    rememberedDevices: createRememberedDevices(services.db, options.pool, clock),
   };
 }

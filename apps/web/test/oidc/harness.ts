@@ -167,6 +167,11 @@ export class FormBrowser {
     }
   }
 
+  /** Sets a cookie as a server would have (a test forging or replaying one). */
+  setCookie(name: string, value: string, path = "/"): void {
+    this.cookies.set(name, { value, path });
+  }
+
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}) {
     const target = new URL(url);
     const headers: Record<string, string> = {};
@@ -232,7 +237,7 @@ export class FormBrowser {
 export async function startSignIn(
   harness: OidcHarness,
   configuration: oidc.Configuration,
-  options: { scope?: string; browser?: FormBrowser } = {},
+  options: { scope?: string; browser?: FormBrowser; prompt?: string } = {},
 ) {
   const browser = options.browser ?? new FormBrowser();
   const verifier = oidc.randomPKCECodeVerifier();
@@ -245,6 +250,7 @@ export async function startSignIn(
     code_challenge_method: "S256",
     state,
     nonce,
+    ...(options.prompt ? { prompt: options.prompt } : {}),
   });
   const page = await browser.follow(url.href, harness.baseUrl);
   expect(page.status).toBe(200);
@@ -255,7 +261,7 @@ export async function startSignIn(
 export async function signIn(
   harness: OidcHarness,
   configuration: oidc.Configuration,
-  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
+  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser; prompt?: string } = {},
 ) {
   const { page, verifier, state, nonce, browser } = await startSignIn(harness, configuration, options);
   expect(page.text).toContain('<label for="email">Email</label>');

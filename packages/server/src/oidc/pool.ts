@@ -52,8 +52,8 @@ function cookieKeys(keyring: Keyring, issuerId: string): string[] {
   );
 }
 
-function csrfFor(key: string, uid: string): string {
-  return createHmac("sha256", key).update(`csrf:${uid}`).digest("base64url");
+function hmac(key: string, data: string): string {
+  return createHmac("sha256", key).update(data).digest("base64url");
 }
 
 /**
@@ -168,6 +168,23 @@ export function createProviderPool(db: Db, options: ProviderPoolOptions) {
     reconnectTimer.unref();
   }
 
+  /**
+   * An HMAC of `data` under the issuer's newest cookie key: what the hosted pages sign (CSRF
+   * tokens, the remembered-device cookie), secret per issuer and rotated with the keyring.
+   */
+  function signature(issuerId: string, data: string): string {
+    return hmac(cookieKeys(options.keyring, issuerId)[0] ?? "", data);
+  }
+  /** Whether `presented` is the signature of `data` under any of the issuer's cookie keys. */
+  function signatureValid(issuerId: string, data: string, presented: unknown): boolean {
+    if (typeof presented !== "string") return false;
+    const given = Buffer.from(presented);
+    return cookieKeys(options.keyring, issuerId).some((key) => {
+      const expected = Buffer.from(hmac(key, data));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+  }
+
   const sweep = setInterval(() => {
     const cutoff = Date.now() - idleMs;
     for (const [id, entry] of entries) if (entry.usedAt < cutoff) entries.delete(id);
@@ -193,21 +210,18 @@ export function createProviderPool(db: Db, options: ProviderPoolOptions) {
       return value;
     },
     evict,
+    signature,
+    signatureValid,
     /**
-     * The CSRF token of a hosted form: an HMAC of the interaction uid under the issuer's cookie key.
-     * Only a page served to the browser holding that interaction can carry it, and the provider
-     * itself checks that the interaction cookie matches the uid.
+     * The CSRF token of a hosted form: a signature of the interaction uid. Only a page served to
+     * the browser holding that interaction can carry it, and the provider itself checks that the
+     * interaction cookie matches the uid.
      */
     csrfToken(issuerId: string, uid: string): string {
-      return csrfFor(cookieKeys(options.keyring, issuerId)[0] ?? "", uid);
+      return signature(issuerId, `csrf:${uid}`);
     },
     csrfValid(issuerId: string, uid: string, presented: unknown): boolean {
-      if (typeof presented !== "string") return false;
-      const given = Buffer.from(presented);
-      return cookieKeys(options.keyring, issuerId).some((key) => {
-        const expected = Buffer.from(csrfFor(key, uid));
-        return expected.length === given.length && timingSafeEqual(expected, given);
-      });
+      return signatureValid(issuerId, `csrf:${uid}`, presented);
     },
     /** Starts listening for changes made by other processes. */
     start: listen,

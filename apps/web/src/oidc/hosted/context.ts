@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthMethodType, PoolUser } from "@authpi/domain";
 import type {
+  BackupCodesSignIn,
   Clock,
   ConfiguredMethod,
   EmailVerification,
@@ -10,9 +11,11 @@ import type {
   PasswordSignIn,
   PooledProvider,
   ProviderPool,
+  RememberedDevices,
   SignInAttempts,
   SignInState,
   SignInStates,
+  TotpSignIn,
   UserDirectory,
   WebAuthn,
 } from "@authpi/server";
@@ -38,6 +41,9 @@ export interface SignInDeps {
   trustProxy: boolean;
   /** Passkey ceremonies (methods/passkey.ts). */
   webauthn: WebAuthn;
+  totp: TotpSignIn;
+  backupCodes: BackupCodesSignIn;
+  rememberedDevices: RememberedDevices;
 }
 
 /** One request to a step of one sign-in (`/oidc/{issuer}/interaction/{uid}/{step}[/{arg}]`). */
@@ -98,6 +104,22 @@ export interface StepContext {
   proceed(): Promise<void>;
   /** The second factors the issuer offers (enabled, not first-factor-only), each with its hosted entry. */
   secondFactors(): { method: ConfiguredMethod; entry: SecondFactorEntry }[];
+  /**
+   * Whether this sign-in may enrol a second factor: the first factor is passed, MFA is not off,
+   * and the user has no enrolled factor the issuer offers or has proven one in this sign-in —
+   * never someone holding only the password adding their own factor to skip the owner's. Every
+   * enrolment step checks it on GET and POST.
+   */
+  mayEnrolSecondFactor(): Promise<boolean>;
+  /**
+   * A second factor was just enrolled (and proven by its first use): this sign-in has passed MFA;
+   * the issuer's recovery factor (backup codes) is offered next while the user has none.
+   */
+  secondFactorEnrolled(via: {
+    method: ConfiguredMethod;
+    amr: string[];
+    factorType: SecondFactorEntry["factorType"];
+  }): Promise<void>;
 }
 
 export interface Step {
@@ -114,6 +136,11 @@ export interface SecondFactorEntry {
   /** The step that challenges an enrolled factor, and the one that enrols a new one. */
   challengeStep: string;
   enrolStep: string;
+  /**
+   * A recovery factor (backup codes): enrolled right after another factor, and offered on its own
+   * for enrolment only when the issuer offers no other.
+   */
+  recovery?: boolean;
 }
 
 /**

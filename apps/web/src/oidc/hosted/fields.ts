@@ -11,8 +11,8 @@ export const alert = (page: { error?: string | undefined; notice?: string | unde
   (page.notice ? `<p class="notice" role="status">${escapeHtml(page.notice)}</p>\n` : "");
 
 /** The one-time code field every code step uses (labelled "Code", api-contract §8). */
-export const codeField = (options: { length?: number; autofocus?: boolean } = {}) =>
+export const codeField = (options: { length?: number; autofocus?: boolean; numeric?: boolean } = {}) =>
   `<label for="code">Code</label>
-<input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required${
+<input id="code" name="code" type="text"${options.numeric === false ? "" : ' inputmode="numeric"'} autocomplete="one-time-code" required${
     options.length ? ` minlength="${options.length}" maxlength="${options.length}"` : ""
   }${options.autofocus === false ? "" : " autofocus"}>`;

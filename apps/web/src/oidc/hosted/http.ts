@@ -57,3 +57,12 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
     : "";
   return forwarded || req.socket.remoteAddress || "unknown";
 }
+
+/** One cookie of the request, or undefined. */
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of String(req.headers.cookie ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

@@ -4,7 +4,10 @@ import type { ConfiguredMethod, IssuerSnapshot, PooledProvider } from "@authpi/s
 import type Provider from "oidc-provider";
 import { errorPage, escapeHtml, layout } from "../pages.ts";
 import type { HostedMethod, SecondFactorEntry, SignInDeps, Step, StepContext } from "./context.ts";
-import { clientIp, readForm, sendHtml } from "./http.ts";
+import { clientIp, readCookie, readForm, sendHtml } from "./http.ts";
+
+/** The remembered-device cookie (`mfa.remember_device_days`), on the issuer's `/oidc/{issuer}` path. */
+export const REMEMBERED_DEVICE_COOKIE = "authpi_device";
 
 /**
  * The hosted sign-in of one interaction, as steps: `/interaction/{uid}` is the sign-in page (every
@@ -46,11 +49,26 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
     grant.addOIDCScope(requested.join(" "));
     grant.addResourceScope(ctx.pooled.issuerUrl, requested.join(" "));
     const grantId = await grant.save();
+    await rememberDevice(ctx, user);
     const amr = [...new Set(ctx.state.amr)];
     const login = { accountId: user.id, ...(amr.length > 0 ? { amr } : {}) };
     const result = details.prompt.name === "login" ? { login, consent: { grantId } } : { consent: { grantId } };
     await ctx.deps.states.clear(ctx.issuer.id, ctx.uid);
     await provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: true });
+  }
+
+  /** After a second factor, `mfa.remember_device_days > 0`: this browser skips MFA for that long. */
+  async function rememberDevice(ctx: StepContext, user: PoolUser): Promise<void> {
+    const days = ctx.issuer.settings.mfa.remember_device_days;
+    if (!ctx.state.secondFactorPassed || days <= 0) return;
+    const factorIds = (await ctx.deps.factors.list(user.id)).map((factor) => factor.id);
+    const device = await ctx.deps.rememberedDevices.remember(ctx.issuer.id, user.id, factorIds, days);
+    const path = new URL(ctx.pooled.issuerUrl).pathname;
+    const secure = ctx.pooled.issuerUrl.startsWith("https:") ? "; Secure" : "";
+    ctx.res.appendHeader(
+      "set-cookie",
+      `${REMEMBERED_DEVICE_COOKIE}=${device.value}; Path=${path}; Max-Age=${device.maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`,
+    );
   }
 
   async function proceed(ctx: StepContext): Promise<void> {
@@ -76,14 +94,23 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
       ctx.redirect(`${ctx.base}/verify`);
       return;
     }
-    const offered = secondFactors(issuer);
-    const enrolled = (await ctx.deps.factors.list(user.id)).map((factor) => factor.type);
-    const next = mfaStep({
-      policy: issuer.settings.mfa.policy,
-      offered: offered.map(({ entry }) => entry.factorType),
-      enrolled,
-      satisfied: state.secondFactorPassed,
-    });
+    const offered = secondFactors(issuer).map(({ entry }) => entry.factorType);
+    const factors = await ctx.deps.factors.list(user.id);
+    const enrolled = factors.map((factor) => factor.type);
+    const policy = issuer.settings.mfa.policy;
+    // A remembered device stands for a second factor only where one would be challenged.
+    const remembered =
+      !state.secondFactorPassed &&
+      policy !== "off" &&
+      issuer.settings.mfa.remember_device_days > 0 &&
+      enrolled.some((type) => offered.includes(type)) &&
+      (await ctx.deps.rememberedDevices.recognises(
+        issuer.id,
+        user.id,
+        readCookie(ctx.req, REMEMBERED_DEVICE_COOKIE),
+        factors.map((factor) => factor.id),
+      ));
+    const next = mfaStep({ policy, offered, enrolled, satisfied: state.secondFactorPassed || remembered });
     if (next === "challenge") {
       ctx.redirect(`${ctx.base}/mfa`);
       return;
@@ -166,6 +193,30 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
       },
       proceed: () => proceed(ctx),
       secondFactors: () => secondFactors(issuer),
+      async mayEnrolSecondFactor() {
+        if (!ctx.state.userId || issuer.settings.mfa.policy === "off") return false;
+        if (ctx.state.secondFactorPassed) return true;
+        const offered = new Set(secondFactors(issuer).map(({ entry }) => entry.factorType));
+        return !(await deps.factors.list(ctx.state.userId)).some((factor) => offered.has(factor.type));
+      },
+      async secondFactorEnrolled(via) {
+        if (!ctx.state.secondFactorPassed) {
+          ctx.state = { ...ctx.state, secondFactorPassed: true, amr: [...ctx.state.amr, ...via.amr, "mfa"] };
+          await ctx.save();
+        }
+        // Recovery codes right after another factor, while the user has none.
+        const recovery = secondFactors(issuer).find(
+          ({ entry }) => entry.recovery && entry.factorType !== via.factorType,
+        );
+        if (recovery && ctx.state.userId) {
+          const held = await deps.factors.list(ctx.state.userId, recovery.entry.factorType);
+          if (held.length === 0) {
+            ctx.redirect(`${ctx.base}/${recovery.entry.enrolStep}`);
+            return;
+          }
+        }
+        await proceed(ctx);
+      },
     };
     return ctx;
   }

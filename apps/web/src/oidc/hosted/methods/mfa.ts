@@ -48,13 +48,17 @@ export const mfaSteps: HostedMethod = {
     },
     "mfa-enrol": {
       async GET(ctx) {
-        if (!ctx.state.userId) {
-          ctx.redirect(ctx.base);
+        if (!(await ctx.mayEnrolSecondFactor())) {
+          ctx.redirect(ctx.state.userId ? `${ctx.base}/mfa` : ctx.base);
           return;
         }
-        const links = ctx
-          .secondFactors()
-          .map(({ entry }) => ({ href: `${ctx.base}/${entry.enrolStep}`, label: entry.label }));
+        // Recovery codes come after another factor; on their own only where nothing else is offered.
+        const offered = ctx.secondFactors();
+        const primary = offered.filter(({ entry }) => !entry.recovery);
+        const links = (primary.length > 0 ? primary : offered).map(({ entry }) => ({
+          href: `${ctx.base}/${entry.enrolStep}`,
+          label: entry.label,
+        }));
         if (links.length === 0) {
           await ctx.proceed();
           return;
