@@ -68,6 +68,7 @@ export {
   type SignInState,
   type SignInStates,
 } from "./sign-in/state.ts";
+export { createTotp, TOTP_FACTOR_NAME, type TotpAccount, type TotpConfig, type TotpSignIn } from "./sign-in/totp.ts";
 export {
   createWebAuthn,
   type PasskeyChallenge,
@@ -76,7 +77,6 @@ export {
   relyingParty,
   type WebAuthn,
 } from "./sign-in/webauthn.ts";
-export { createTotp, TOTP_FACTOR_NAME, type TotpAccount, type TotpConfig, type TotpSignIn } from "./sign-in/totp.ts";
 export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
 export { createFactorStore, type FactorStore, type StoredFactor } from "./users/factors.ts";
 export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";
