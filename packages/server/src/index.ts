@@ -49,6 +49,15 @@ export {
   parseKeys,
 } from "./secrets/keyring.ts";
 export { createServices, type ServiceOptions, type Services } from "./services.ts";
+export { checkLink, issueLink, type LinkChallenge } from "./sign-in/email-link.ts";
+export {
+  CODE_RESEND,
+  type CodeChallenge,
+  type CodeSettings,
+  checkCode,
+  issueCode,
+  resendWait,
+} from "./sign-in/one-time-code.ts";
 export {
   createSignInStates,
   emptySignInState,
@@ -56,6 +65,7 @@ export {
   type SignInState,
   type SignInStates,
 } from "./sign-in/state.ts";
+export { createSmsSender, type Sms, type SmsSender } from "./sms/sender.ts";
 export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
 export { createFactorStore, type FactorStore, type StoredFactor } from "./users/factors.ts";
 export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";

@@ -9,6 +9,7 @@ import {
   type ProviderPool,
   type Services,
   type SignInAttempts,
+  type SmsSender,
 } from "@authpi/server";
 import type { Logger } from "../logger.ts";
 import type { SignInDeps } from "./hosted/context.ts";
@@ -22,6 +23,7 @@ export interface SignInDepsOptions {
   logger: Logger;
   trustProxy: boolean;
   clock?: Clock;
+  sms: SmsSender;
 }
 
 /** Everything the hosted sign-in pages use, built the same way by the server and by the tests. */
@@ -40,5 +42,6 @@ export function createSignInDeps(options: SignInDepsOptions): SignInDeps {
     clock,
     logger: options.logger,
     trustProxy: options.trustProxy,
+    sms: options.sms,
   };
 }

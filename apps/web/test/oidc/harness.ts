@@ -8,6 +8,7 @@ import {
   createMailer,
   createProviderPool,
   createSignInAttempts,
+  createSmsSender,
   type ProviderPool,
   type Services,
 } from "@authpi/server";
@@ -41,7 +42,15 @@ export interface OidcHarness {
  * clients and users services and a fresh account.
  */
 export async function oidcHarness(
-  options: { clock?: Clock; smtpUrl?: string; redisUrl?: string; attemptsPrefix?: string; trustProxy?: boolean } = {},
+  options: {
+    clock?: Clock;
+    smtpUrl?: string;
+    redisUrl?: string;
+    attemptsPrefix?: string;
+    trustProxy?: boolean;
+    /** SMS through this webhook; without it, the outbox (and the log, as on the server). */
+    smsWebhookUrl?: string;
+  } = {},
 ): Promise<OidcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
   const account = await harness.newAccount();
@@ -74,6 +83,11 @@ export async function oidcHarness(
         pool,
         keyring,
         mailer: createMailer({ smtpUrl: options.smtpUrl, from: "AuthPI <no-reply@authpi.test>", outboxDir: outbox }),
+        sms: createSmsSender({
+          webhookUrl: options.smsWebhookUrl,
+          outboxDir: outbox,
+          log: (message, fields) => logger.info(fields ?? {}, message),
+        }),
         attempts,
         logger,
         trustProxy: options.trustProxy ?? false,

@@ -13,6 +13,7 @@ import type {
   SignInAttempts,
   SignInState,
   SignInStates,
+  SmsSender,
   UserDirectory,
 } from "@authpi/server";
 import type { Logger } from "../../logger.ts";
@@ -35,6 +36,8 @@ export interface SignInDeps {
   logger: Logger;
   /** Trust X-Forwarded-For for the client IP (sign-in limits). */
   trustProxy: boolean;
+  /** Text messages (sms_otp codes): `SMS_WEBHOOK_URL`, or the outbox. */
+  sms: SmsSender;
 }
 
 /** One request to a step of one sign-in (`/oidc/{issuer}/interaction/{uid}/{step}[/{arg}]`). */

@@ -164,7 +164,7 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
   function showSignIn(ctx: StepContext, status: number, error?: string, headers: Record<string, string> = {}): void {
     const entries = ctx.issuer.methods
       .filter((method) => method.enabledLogin)
-      .flatMap((method) => byType.get(method.method)?.signInEntry?.(ctx, method) ?? []);
+      .flatMap((method) => byType.get(method.method)?.signInEntry?.(ctx, method) || []);
     const signUp = ctx.issuer.methods.some(
       (method) => ctx.signUpAllowed(method) && byType.get(method.method)?.signUpEntry,
     )
