@@ -234,11 +234,11 @@ export class FormBrowser {
   }
 }
 
-/** The authorization code flow through the hosted page, with plain form posts. */
-export async function signIn(
+/** Starts the authorization code flow (PKCE, state, nonce) and opens the hosted sign-in page. */
+export async function beginSignIn(
   harness: OidcHarness,
   configuration: oidc.Configuration,
-  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
+  options: { scope?: string; browser?: FormBrowser } = {},
 ) {
   const browser = options.browser ?? new FormBrowser();
   const verifier = oidc.randomPKCECodeVerifier();
@@ -253,6 +253,16 @@ export async function signIn(
     nonce,
   });
   const page = await browser.follow(url.href, harness.baseUrl);
+  return { page, verifier, state, nonce, browser };
+}
+
+/** The authorization code flow through the hosted page, with plain form posts. */
+export async function signIn(
+  harness: OidcHarness,
+  configuration: oidc.Configuration,
+  options: { email?: string; password?: string; scope?: string; browser?: FormBrowser } = {},
+) {
+  const { page, verifier, state, nonce, browser } = await beginSignIn(harness, configuration, options);
   expect(page.status).toBe(200);
   expect(page.text).toContain('<label for="email">Email</label>');
   expect(page.text).toContain('<label for="password">Password</label>');

@@ -149,10 +149,12 @@ export function buildProvider(
       short: { httpOnly: true, sameSite: "lax", path: oidcBasePath(issuer.id) },
     },
     scopes: [...scopes],
+    // `amr` rides on `openid`: the RFC 8176 method references the hosted sign-in gathered (`pwd`,
+    // `otp`, `sms`, `mfa`, …) reach the ID token only as a claim of a granted scope.
     claims: Object.fromEntries(
       Object.entries(CLAIMS_BY_SCOPE)
         .filter(([scope]) => scope === "openid" || scopes.has(scope))
-        .map(([scope, claims]) => [scope, [...claims]]),
+        .map(([scope, claims]) => [scope, scope === "openid" ? [...claims, "amr"] : [...claims]]),
     ),
     responseTypes: ["code"],
     clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
