@@ -273,3 +273,17 @@ export async function signIn(
   );
   return { done, verifier, state, nonce, browser };
 }
+
+/** The RP's code exchange for a sign-in that reached the redirect URI (`location` of the last answer). */
+export async function exchangeCode(
+  configuration: oidc.Configuration,
+  location: string | null,
+  flow: { verifier: string; state: string; nonce: string },
+) {
+  expect(location?.startsWith(`${REDIRECT}?code=`)).toBe(true);
+  return oidc.authorizationCodeGrant(configuration, new URL(location ?? ""), {
+    pkceCodeVerifier: flow.verifier,
+    expectedState: flow.state,
+    expectedNonce: flow.nonce,
+  });
+}

@@ -1,6 +1,6 @@
 import * as oidc from "openid-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { beginSignIn, type OidcHarness, oidcHarness, REDIRECT } from "./harness.ts";
+import { beginSignIn, exchangeCode, type OidcHarness, oidcHarness } from "./harness.ts";
 import { type SmsSink, type SmtpSink, smsSink, smtpSink } from "./sinks.ts";
 
 /**
@@ -74,19 +74,6 @@ async function emailCode(config: oidc.Configuration, email: string) {
   return { ...flow, codePage };
 }
 
-async function tokensFrom(
-  config: oidc.Configuration,
-  location: string | null,
-  flow: { verifier: string; state: string; nonce: string },
-) {
-  expect(location?.startsWith(`${REDIRECT}?code=`)).toBe(true);
-  return oidc.authorizationCodeGrant(config, new URL(location ?? ""), {
-    pkceCodeVerifier: flow.verifier,
-    expectedState: flow.state,
-    expectedNonce: flow.nonce,
-  });
-}
-
 /** Nothing secret reached a log line (at any level) or an audit event of the account. */
 async function expectNowhere(secret: string) {
   expect(h.logLines.filter((line) => line.includes(secret))).toEqual([]);
@@ -110,7 +97,7 @@ describe("email_otp", () => {
     expect(codePage.text).not.toContain(code);
 
     const done = await flow.browser.submit(codePage, { code }, h.baseUrl, "email-code-verify");
-    const tokens = await tokensFrom(config, done.location, flow);
+    const tokens = await exchangeCode(config, done.location, flow);
     expect(tokens.claims()?.sub).toBe(userId);
     expect(tokens.claims()?.amr).toEqual(["otp"]);
     // The code proved the email.
@@ -129,7 +116,7 @@ describe("email_otp", () => {
     expect(short.status).toBe(400);
     expect(short.text).toContain("The code has 8 digits.");
     const done = await browser.submit(codePage, { code }, h.baseUrl, "email-code-verify");
-    expect((await tokensFrom(config, done.location, flow)).claims()?.sub).toBe(userId);
+    expect((await exchangeCode(config, done.location, flow)).claims()?.sub).toBe(userId);
   });
 
   it("honours ttl_seconds: an expired code is refused", async () => {
@@ -170,7 +157,7 @@ describe("email_otp", () => {
     await expect.poll(() => smtp.received.length).toBe(mails + 1);
     const fresh = codeIn(await smtp.mailTo(email)) ?? "";
     const done = await browser.submit(resent, { code: fresh }, h.baseUrl, "email-code-verify");
-    expect((await tokensFrom(config, done.location, flow)).claims()?.sub).toBe(userId);
+    expect((await exchangeCode(config, done.location, flow)).claims()?.sub).toBe(userId);
   });
 
   it("an unknown email reads the same and gets nothing where sign-up is not allowed", async () => {
@@ -209,7 +196,7 @@ describe("email_otp", () => {
     // Not yet: the code has not proved the email.
     expect(await h.services.users.findByEmail(issuerId, email)).toBeNull();
     const done = await browser.submit(codePage, { code }, h.baseUrl, "email-code-verify");
-    const tokens = await tokensFrom(config, done.location, flow);
+    const tokens = await exchangeCode(config, done.location, flow);
     const user = await h.services.users.findByEmail(issuerId, email);
     expect(user?.emailVerified).toBe(true);
     expect(tokens.claims()?.sub).toBe(user?.id);
@@ -256,7 +243,7 @@ describe("sms_otp", () => {
     const code = codeIn(body) ?? "";
     expect(code).toMatch(/^\d{4}$/);
     const done = await flow.browser.submit(codePage, { code }, h.baseUrl, "sms-code-verify");
-    const tokens = await tokensFrom(config, done.location, flow);
+    const tokens = await exchangeCode(config, done.location, flow);
     expect(tokens.claims()?.sub).toBe(userId);
     expect(tokens.claims()?.amr).toEqual(["sms"]);
     expect((await h.services.users.findById(issuerId, userId))?.phoneVerified).toBe(true);
@@ -270,7 +257,7 @@ describe("sms_otp", () => {
     const codePage = await flow.browser.submit(flow.page, { phone_number: phone }, h.baseUrl, "sms-code");
     const code = codeIn(await sms.smsTo(phone)) ?? "";
     const done = await flow.browser.submit(codePage, { code }, h.baseUrl, "sms-code-verify");
-    const tokens = await tokensFrom(open.config, done.location, flow);
+    const tokens = await exchangeCode(open.config, done.location, flow);
     const user = await h.services.users.findByPhone(open.issuerId, phone);
     expect(user?.phoneVerified).toBe(true);
     expect(user?.email).toBeNull();

@@ -85,7 +85,15 @@ export interface StepContext {
    * The first factor identified this user (a password, a code, a link, a passkey, an upstream
    * identity): the rest of the sign-in follows (password change, email verification, MFA, tokens).
    */
-  firstFactorPassed(user: PoolUser, via: { method: ConfiguredMethod; amr: string[] }): Promise<void>;
+  firstFactorPassed(
+    user: PoolUser,
+    via: {
+      method: ConfiguredMethod;
+      amr: string[];
+      /** Signed in with a temporary password: a real one must be chosen before anything else. */
+      mustChangePassword?: boolean;
+    },
+  ): Promise<void>;
   /** A second factor was proven in this sign-in: the rest follows. */
   secondFactorPassed(via: { method: ConfiguredMethod; amr: string[] }): Promise<void>;
   /** Goes on from the state as it is (after a step of its own, e.g. a password change). */

@@ -145,6 +145,7 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
           userId: user.id,
           firstFactor: { method: via.method.method, authMethodId: via.method.id },
           amr: [...via.amr],
+          mustChangePassword: via.mustChangePassword ?? false,
         };
         await ctx.save();
         await proceed(ctx);

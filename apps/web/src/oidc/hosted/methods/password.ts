@@ -60,13 +60,11 @@ export const passwordMethod: HostedMethod = {
           return;
         }
         if (!method) return;
-        if (outcome.temporary) {
-          const temporary = ctx.enabled("temporary_password") ?? method;
-          ctx.state = { ...ctx.state, mustChangePassword: true };
-          await ctx.firstFactorPassed(outcome.user, { method: temporary, amr: ["pwd"] });
-          return;
-        }
-        await ctx.firstFactorPassed(outcome.user, { method, amr: ["pwd"] });
+        await ctx.firstFactorPassed(outcome.user, {
+          method: (outcome.temporary && ctx.enabled("temporary_password")) || method,
+          amr: ["pwd"],
+          mustChangePassword: outcome.temporary,
+        });
       },
     },
     "signup-password": {
