@@ -1,6 +1,14 @@
-import * as oidc from "openid-client";
+import type * as oidc from "openid-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { beginSignIn, exchangeCode, FormBrowser, type OidcHarness, oidcHarness } from "./harness.ts";
+import {
+  addAuthMethod,
+  beginSignIn,
+  exchangeCode,
+  FormBrowser,
+  type OidcHarness,
+  oidcHarness,
+  relyingParty,
+} from "./harness.ts";
 import { type SmtpSink, smtpSink } from "./sinks.ts";
 
 /** `email_link` end to end: a real SMTP server, the hosted pages, the RP, a clock the test moves. */
@@ -24,24 +32,8 @@ afterAll(async () => {
 
 async function issuerWith(method: Record<string, unknown>, signup: Record<string, unknown> = { mode: "closed" }) {
   const issuerId = await h.newIssuer({ settings: { signup } });
-  await h.services.authMethods.create(h.account.accountId, issuerId, {
-    name: "Magic link",
-    method: "email_link",
-    first_factor_only: true,
-    settings: {},
-    ...method,
-  });
-  const client = await h.newClient(issuerId);
-  const config = await oidc.discovery(
-    new URL(h.issuerUrl(issuerId)),
-    client.id,
-    client.secret ?? undefined,
-    undefined,
-    {
-      execute: [oidc.allowInsecureRequests],
-    },
-  );
-  return { issuerId, config };
+  await addAuthMethod(h, issuerId, { method: "email_link", ...method });
+  return { issuerId, config: await relyingParty(h, issuerId) };
 }
 
 let sequence = 0;

@@ -287,3 +287,21 @@ export async function exchangeCode(
     expectedNonce: flow.nonce,
   });
 }
+
+/** A new web client of the issuer, and the RP's configuration for it (discovery; http on localhost). */
+export async function relyingParty(harness: OidcHarness, issuerId: string): Promise<oidc.Configuration> {
+  const client = await harness.newClient(issuerId);
+  return oidc.discovery(new URL(harness.issuerUrl(issuerId)), client.id, client.secret ?? undefined, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+/** Adds an auth method to the issuer (through the service, as the API does). */
+export async function addAuthMethod(harness: OidcHarness, issuerId: string, input: Record<string, unknown>) {
+  await harness.services.authMethods.create(harness.account.accountId, issuerId, {
+    name: String(input.method),
+    first_factor_only: true,
+    settings: {},
+    ...input,
+  });
+}

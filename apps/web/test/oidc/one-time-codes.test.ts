@@ -1,6 +1,6 @@
-import * as oidc from "openid-client";
+import type * as oidc from "openid-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { beginSignIn, exchangeCode, type OidcHarness, oidcHarness } from "./harness.ts";
+import { addAuthMethod, beginSignIn, exchangeCode, type OidcHarness, oidcHarness, relyingParty } from "./harness.ts";
 import { type SmsSink, type SmtpSink, smsSink, smtpSink } from "./sinks.ts";
 
 /**
@@ -41,25 +41,8 @@ type MethodInput = {
 
 async function issuerWith(methods: MethodInput[], signup: Record<string, unknown> = { mode: "closed" }) {
   const issuerId = await h.newIssuer({ settings: { signup } });
-  for (const [i, input] of methods.entries()) {
-    await h.services.authMethods.create(h.account.accountId, issuerId, {
-      name: `Method ${i}`,
-      first_factor_only: true,
-      settings: {},
-      ...input,
-    });
-  }
-  const client = await h.newClient(issuerId);
-  const config = await oidc.discovery(
-    new URL(h.issuerUrl(issuerId)),
-    client.id,
-    client.secret ?? undefined,
-    undefined,
-    {
-      execute: [oidc.allowInsecureRequests],
-    },
-  );
-  return { issuerId, config };
+  for (const input of methods) await addAuthMethod(h, issuerId, input);
+  return { issuerId, config: await relyingParty(h, issuerId) };
 }
 
 const codeIn = (text: string) => /(\d{4,10}) is your|sign-in code is (\d{4,10})/.exec(text)?.slice(1).find(Boolean);

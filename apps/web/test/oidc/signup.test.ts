@@ -1,6 +1,6 @@
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FormBrowser, type OidcHarness, oidcHarness, PASSWORD, REDIRECT } from "./harness.ts";
+import { FormBrowser, type OidcHarness, oidcHarness, PASSWORD, REDIRECT, relyingParty } from "./harness.ts";
 import { type SmtpSink, smtpSink } from "./sinks.ts";
 
 /** A real SMTP server in the test process: the codes are read from the mail it receives. */
@@ -19,17 +19,7 @@ afterAll(async () => {
 
 async function issuerWith(signup: Record<string, unknown>) {
   const issuerId = await h.newIssuer({ settings: { signup } });
-  const client = await h.newClient(issuerId);
-  const config = await oidc.discovery(
-    new URL(h.issuerUrl(issuerId)),
-    client.id,
-    client.secret ?? undefined,
-    undefined,
-    {
-      execute: [oidc.allowInsecureRequests],
-    },
-  );
-  return { issuerId, config };
+  return { issuerId, config: await relyingParty(h, issuerId) };
 }
 
 async function start(config: oidc.Configuration) {

@@ -1,6 +1,6 @@
-import * as oidc from "openid-client";
+import type * as oidc from "openid-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { beginSignIn, exchangeCode, type OidcHarness, oidcHarness } from "./harness.ts";
+import { addAuthMethod, beginSignIn, exchangeCode, type OidcHarness, oidcHarness, relyingParty } from "./harness.ts";
 
 /**
  * `temporary_password` end to end: set through the users service (the API's create/PATCH), typed
@@ -25,24 +25,12 @@ async function issuerWith(options: { password: boolean; temporary?: Record<strin
   const issuerId = options.password
     ? await h.newIssuer()
     : (await h.services.issuers.create(h.account.accountId, { name: "No password" })).value.id;
-  await h.services.authMethods.create(h.account.accountId, issuerId, {
-    name: "Temporary password",
+  await addAuthMethod(h, issuerId, {
     method: "temporary_password",
-    first_factor_only: true,
     settings: { ttl_seconds: 3600 },
     ...options.temporary,
   });
-  const client = await h.newClient(issuerId);
-  const config = await oidc.discovery(
-    new URL(h.issuerUrl(issuerId)),
-    client.id,
-    client.secret ?? undefined,
-    undefined,
-    {
-      execute: [oidc.allowInsecureRequests],
-    },
-  );
-  return { issuerId, config };
+  return { issuerId, config: await relyingParty(h, issuerId) };
 }
 
 let sequence = 0;

@@ -1,6 +1,6 @@
-import { DomainError, type PoolUser, signupRefusal } from "@authpi/domain";
-import type { ConfiguredMethod } from "@authpi/server";
-import type { StepContext } from "./context.ts";
+import { type AuthMethodType, DomainError, type PoolUser, signupRefusal } from "@authpi/domain";
+import { type ConfiguredMethod, resendWait } from "@authpi/server";
+import type { Step, StepContext } from "./context.ts";
 
 /**
  * What the one-time codes (email_otp, sms_otp) and the sign-in links (email_link) share: who a
@@ -35,7 +35,7 @@ export function normalizeEmail(input: string): string | null {
  * unknown one; an unknown one may sign up only where the method and the signup policy allow it
  * (`allowed_email_domains` included; a phone number has no domain, so a domain list rules it out).
  */
-export async function recipientFor(
+async function recipientFor(
   ctx: StepContext,
   method: ConfiguredMethod,
   channel: Channel,
@@ -56,7 +56,7 @@ export async function recipientFor(
  * per client IP, in the sign-in limiter beside the password's counts); 0 when it may now, and
  * then this send is counted.
  */
-export async function sendBlockedFor(ctx: StepContext, method: ConfiguredMethod, target: string): Promise<number> {
+async function sendBlockedFor(ctx: StepContext, method: ConfiguredMethod, target: string): Promise<number> {
   const targetKey = `send:${method.method}:${ctx.issuer.id}:${target.toLowerCase()}`;
   const ipKey = `send:${ctx.issuer.id}:${ctx.ip}`;
   const wait = await ctx.deps.attempts.blockedFor(targetKey, ipKey);
@@ -68,7 +68,7 @@ export async function sendBlockedFor(ctx: StepContext, method: ConfiguredMethod,
  * Sends without waiting for the transport: a known and an unknown recipient (to whom nothing is
  * sent) answer in the same time. A failed delivery is logged without the message (it holds the code).
  */
-export function deliverInBackground(ctx: StepContext, method: ConfiguredMethod, send: () => Promise<void>): void {
+function deliverInBackground(ctx: StepContext, method: ConfiguredMethod, send: () => Promise<void>): void {
   const { logger } = ctx.deps;
   send().catch((error: unknown) => {
     logger.warn(
@@ -80,6 +80,30 @@ export function deliverInBackground(ctx: StepContext, method: ConfiguredMethod, 
       "sign-in message not delivered",
     );
   });
+}
+
+/**
+ * Issues a new code or link for `target` into the sign-in's state (`scratch[method]`, replacing
+ * the previous one) and delivers it in the background, unless a resend limit says to wait first:
+ * returns that wait in seconds, else 0. `issue` returns a null secret for nobody (nothing is sent).
+ */
+export async function sendChallenge<C extends { target: string; sends: number; lastSentAt: number; expiresAt: number }>(
+  ctx: StepContext,
+  method: ConfiguredMethod,
+  channel: Channel,
+  target: string,
+  issue: (previous: C | undefined, recipient: Recipient, now: Date) => { secret: string | null; challenge: C },
+  deliver: (secret: string) => Promise<void>,
+): Promise<number> {
+  const now = ctx.deps.clock();
+  const previous = ctx.state.scratch[method.method] as C | undefined;
+  const wait = resendWait(previous, target, now) || (await sendBlockedFor(ctx, method, target));
+  if (wait > 0) return wait;
+  const { secret, challenge } = issue(previous, await recipientFor(ctx, method, channel, target), now);
+  ctx.state = { ...ctx.state, scratch: { ...ctx.state.scratch, [method.method]: challenge } };
+  await ctx.save();
+  if (secret !== null) deliverInBackground(ctx, method, () => deliver(secret));
+  return 0;
 }
 
 /**
@@ -124,4 +148,38 @@ export async function provenUser(
 /** The page of a crafted request to a method that is not enabled here. */
 export function methodUnavailable(ctx: StepContext): void {
   ctx.fail(403, "access_denied", "This sign-in method is not available here.");
+}
+
+/**
+ * The "send a new code / link" step: the same target again, within the resend limits, then the
+ * method's page with a notice (or, when it must wait, a 429 with Retry-After).
+ */
+export function resendStep<C extends { target: string }>(spec: {
+  method: AuthMethodType;
+  noun: "code" | "link";
+  challenge(ctx: StepContext): C | undefined;
+  send(ctx: StepContext, method: ConfiguredMethod, target: string): Promise<number>;
+  page(
+    ctx: StepContext,
+    method: ConfiguredMethod,
+    challenge: C,
+    status: number,
+    message: { error?: string; notice?: string },
+    headers?: Record<string, string>,
+  ): void;
+}): Step {
+  return {
+    async POST(ctx) {
+      const method = ctx.enabled(spec.method);
+      if (!method) return methodUnavailable(ctx);
+      const previous = spec.challenge(ctx);
+      if (!previous) return ctx.redirect(ctx.base);
+      const wait = await spec.send(ctx, method, previous.target);
+      if (wait > 0) {
+        const error = `Wait a little before asking for a new ${spec.noun}.`;
+        return spec.page(ctx, method, previous, 429, { error }, { "retry-after": String(wait) });
+      }
+      spec.page(ctx, method, spec.challenge(ctx) ?? previous, 200, { notice: `We sent a new ${spec.noun}.` });
+    },
+  };
 }

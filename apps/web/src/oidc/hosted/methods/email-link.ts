@@ -1,15 +1,8 @@
-import { type ConfiguredMethod, checkLink, issueLink, type LinkChallenge, resendWait } from "@authpi/server";
+import { type ConfiguredMethod, checkLink, issueLink, type LinkChallenge } from "@authpi/server";
 import { escapeHtml } from "../../pages.ts";
 import type { HostedMethod, StepContext } from "../context.ts";
 import { alert, csrfField } from "../fields.ts";
-import {
-  deliverInBackground,
-  methodUnavailable,
-  normalizeEmail,
-  provenUser,
-  recipientFor,
-  sendBlockedFor,
-} from "../one-time.ts";
+import { methodUnavailable, normalizeEmail, provenUser, resendStep, sendChallenge } from "../one-time.ts";
 
 /**
  * `email_link`: "Email me a sign-in link". The link (`{base}/link/{token}`) works once, for
@@ -60,27 +53,24 @@ ${csrfField(ctx)}
 }
 
 /** Sends a link to `target` (or, to an unknown email, nothing) unless a limit says to wait. */
-async function send(ctx: StepContext, method: ConfiguredMethod, target: string): Promise<number> {
-  const now = ctx.deps.clock();
-  const previous = challengeOf(ctx);
-  const wait = resendWait(previous, target, now) || (await sendBlockedFor(ctx, method, target));
-  if (wait > 0) return wait;
-  const recipient = await recipientFor(ctx, method, "email", target);
-  const { token, challenge } = issueLink(previous, recipient, ttlOf(method), now);
-  ctx.state = { ...ctx.state, scratch: { ...ctx.state.scratch, [MODEL]: challenge } };
-  await ctx.save();
-  if (token !== null) {
-    const link = `${ctx.pooled.issuerUrl}/interaction/${ctx.uid}/link/${token}`;
-    const minutes = Math.round(ttlOf(method) / 60);
-    deliverInBackground(ctx, method, () =>
+function send(ctx: StepContext, method: ConfiguredMethod, target: string): Promise<number> {
+  const minutes = Math.round(ttlOf(method) / 60);
+  return sendChallenge(
+    ctx,
+    method,
+    "email",
+    target,
+    (previous: LinkChallenge | undefined, recipient, now) => {
+      const { token, challenge } = issueLink(previous, recipient, ttlOf(method), now);
+      return { secret: token, challenge };
+    },
+    (token) =>
       ctx.deps.mailer.send({
         to: target,
         subject: `Sign in to ${ctx.displayName}`,
-        text: `Open this link to sign in to ${ctx.displayName}:\n\n${link}\n\nIt works once, in the browser where you asked for it, for ${minutes} minutes. If you did not ask for it, ignore this mail.`,
+        text: `Open this link to sign in to ${ctx.displayName}:\n\n${ctx.pooled.issuerUrl}/interaction/${ctx.uid}/link/${token}\n\nIt works once, in the browser where you asked for it, for ${minutes} minutes. If you did not ask for it, ignore this mail.`,
       }),
-    );
-  }
-  return 0;
+  );
 }
 
 export const emailLinkMethod: HostedMethod = {
@@ -108,26 +98,13 @@ export const emailLinkMethod: HostedMethod = {
         sentPage(ctx, method, challenge);
       },
     },
-    "email-link-resend": {
-      async POST(ctx) {
-        const method = ctx.enabled("email_link");
-        if (!method) return methodUnavailable(ctx);
-        const previous = challengeOf(ctx);
-        if (!previous) return ctx.redirect(ctx.base);
-        const wait = await send(ctx, method, previous.target);
-        if (wait > 0) {
-          return sentPage(
-            ctx,
-            method,
-            previous,
-            429,
-            { error: "Wait a little before asking for a new link." },
-            { "retry-after": String(wait) },
-          );
-        }
-        sentPage(ctx, method, challengeOf(ctx) ?? previous, 200, { notice: "We sent a new link." });
-      },
-    },
+    "email-link-resend": resendStep({
+      method: "email_link",
+      noun: "link",
+      challenge: challengeOf,
+      send,
+      page: sentPage,
+    }),
     link: {
       async GET(ctx) {
         const method = ctx.enabled("email_link");

@@ -11,13 +11,12 @@ import type { HostedMethod, StepContext } from "../context.ts";
 import { alert, codeField, csrfField } from "../fields.ts";
 import {
   type Channel,
-  deliverInBackground,
   methodUnavailable,
   normalizeEmail,
   normalizePhone,
   provenUser,
-  recipientFor,
-  sendBlockedFor,
+  resendStep,
+  sendChallenge,
 } from "../one-time.ts";
 
 /**
@@ -125,18 +124,19 @@ ${csrfField(ctx)}
   }
 
   /** Sends a code to `target` (or, to an unknown one, nothing) unless a limit says to wait. */
-  async function send(ctx: StepContext, method: ConfiguredMethod, target: string): Promise<number> {
-    const now = ctx.deps.clock();
-    const previous = challengeOf(ctx);
-    const wait = resendWait(previous, target, now) || (await sendBlockedFor(ctx, method, target));
-    if (wait > 0) return wait;
+  function send(ctx: StepContext, method: ConfiguredMethod, target: string): Promise<number> {
     const settings = settingsOf(method);
-    const recipient = await recipientFor(ctx, method, spec.channel, target);
-    const { code, challenge } = issueCode(ctx.uid, previous, recipient, settings, now);
-    ctx.state = { ...ctx.state, scratch: { ...ctx.state.scratch, [spec.method]: challenge } };
-    await ctx.save();
-    if (code !== null) deliverInBackground(ctx, method, () => spec.send(ctx, target, code, minutesOf(settings)));
-    return 0;
+    return sendChallenge(
+      ctx,
+      method,
+      spec.channel,
+      target,
+      (previous: CodeChallenge | undefined, recipient, now) => {
+        const { code, challenge } = issueCode(ctx.uid, previous, recipient, settings, now);
+        return { secret: code, challenge };
+      },
+      (code) => spec.send(ctx, target, code, minutesOf(settings)),
+    );
   }
 
   return {
@@ -199,26 +199,13 @@ ${csrfField(ctx)}
           await ctx.firstFactorPassed(user, { method, amr: [spec.amr] });
         },
       },
-      [`${step}-resend`]: {
-        async POST(ctx) {
-          const method = ctx.enabled(spec.method);
-          if (!method) return methodUnavailable(ctx);
-          const previous = challengeOf(ctx);
-          if (!previous) return ctx.redirect(ctx.base);
-          const wait = await send(ctx, method, previous.target);
-          if (wait > 0) {
-            return codePage(
-              ctx,
-              method,
-              previous,
-              429,
-              { error: "Wait a little before asking for a new code." },
-              { "retry-after": String(wait) },
-            );
-          }
-          codePage(ctx, method, challengeOf(ctx) ?? previous, 200, { notice: "We sent a new code." });
-        },
-      },
+      [`${step}-resend`]: resendStep({
+        method: spec.method,
+        noun: "code",
+        challenge: challengeOf,
+        send,
+        page: codePage,
+      }),
     },
   };
 }
