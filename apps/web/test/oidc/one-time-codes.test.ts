@@ -143,6 +143,15 @@ describe("email_otp", () => {
     expect((await exchangeCode(config, done.location, flow)).claims()?.sub).toBe(userId);
   });
 
+  it("limits the codes sent to one email across sign-ins (5 per 15 minutes), known or not", async () => {
+    const { config } = await issuerWith([{ method: "email_otp" }]);
+    const email = uniqueEmail("flood");
+    for (let i = 0; i < 5; i++) expect((await emailCode(config, email)).codePage.status).toBe(200);
+    const flooded = await emailCode(config, email);
+    expect(flooded.codePage.status).toBe(429);
+    expect(Number(flooded.codePage.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
   it("an unknown email reads the same and gets nothing where sign-up is not allowed", async () => {
     const { issuerId, config } = await issuerWith([{ method: "email_otp", enabled_signup: false }], { mode: "open" });
     const known = uniqueEmail("known");
