@@ -1,4 +1,4 @@
-import { type AuthMethodType, DomainError, type PoolUser, signupRefusal } from "@authpi/domain";
+import { type AuthMethodType, DomainError, Email, PhoneNumber, type PoolUser, signupRefusal } from "@authpi/domain";
 import { type ConfiguredMethod, resendWait } from "@authpi/server";
 import type { Step, StepContext } from "./context.ts";
 
@@ -19,15 +19,16 @@ export interface Recipient {
   signUp: boolean;
 }
 
-/** E.164 after removing the spaces, dashes, dots and parentheses people type. */
+/** E.164 (the users' rule) after removing the spaces, dashes, dots and parentheses people type. */
 export function normalizePhone(input: string): string | null {
-  const compact = input.replace(/[\s().-]/g, "");
-  return /^\+[1-9][0-9]{6,14}$/.test(compact) ? compact : null;
+  const parsed = PhoneNumber.safeParse(input.replace(/[\s().-]/g, ""));
+  return parsed.success ? parsed.data : null;
 }
 
+/** An email as the users' rule accepts it. */
 export function normalizeEmail(input: string): string | null {
-  const email = input.trim();
-  return email.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? email : null;
+  const parsed = Email.safeParse(input.trim());
+  return parsed.success ? parsed.data : null;
 }
 
 /**
