@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   SMTP_URL: z.string().min(1).optional(),
   /** The From address of that mail. */
   SMTP_FROM: z.string().min(1).default("AuthPI <no-reply@authpi.local>"),
+  /** Text messages of the hosted sign-in (sms_otp codes): a JSON POST of `{to, body}`. Without it, the log and `.data/outbox/`. */
+  SMS_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

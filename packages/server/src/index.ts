@@ -56,6 +56,15 @@ export {
   type BackupCodesSignIn,
   createBackupCodes,
 } from "./sign-in/backup-codes.ts";
+export { checkLink, issueLink, type LinkChallenge } from "./sign-in/email-link.ts";
+export {
+  CODE_RESEND,
+  type CodeChallenge,
+  type CodeSettings,
+  checkCode,
+  issueCode,
+  resendWait,
+} from "./sign-in/one-time-code.ts";
 export {
   createRememberedDevices,
   type IssuerSigner,
@@ -77,6 +86,7 @@ export {
   relyingParty,
   type WebAuthn,
 } from "./sign-in/webauthn.ts";
+export { createSmsSender, type Sms, type SmsSender } from "./sms/sender.ts";
 export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
 export { createFactorStore, type FactorStore, type StoredFactor } from "./users/factors.ts";
 export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";

@@ -13,6 +13,7 @@ import {
   type ProviderPool,
   type Services,
   type SignInAttempts,
+  type SmsSender,
 } from "@authpi/server";
 import type { Logger } from "../logger.ts";
 import type { SignInDeps } from "./hosted/context.ts";
@@ -26,6 +27,7 @@ export interface SignInDepsOptions {
   logger: Logger;
   trustProxy: boolean;
   clock?: Clock;
+  sms: SmsSender;
 }
 
 /** Everything the hosted sign-in pages use, built the same way by the server and by the tests. */
@@ -49,5 +51,6 @@ export function createSignInDeps(options: SignInDepsOptions): SignInDeps {
     totp: createTotp(factors, () => keyring, clock),
     backupCodes: createBackupCodes(factors),
     rememberedDevices: createRememberedDevices(services.db, options.pool, clock),
+    sms: options.sms,
   };
 }

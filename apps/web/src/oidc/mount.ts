@@ -1,5 +1,12 @@
 import path from "node:path";
-import { type App, createMailer, createProviderPool, createSignInAttempts, publicUrl } from "@authpi/server";
+import {
+  type App,
+  createMailer,
+  createProviderPool,
+  createSignInAttempts,
+  createSmsSender,
+  publicUrl,
+} from "@authpi/server";
 import type { Logger } from "../logger.ts";
 import { createSignInDeps } from "./deps.ts";
 import { createOidcHandler } from "./handler.ts";
@@ -24,15 +31,13 @@ export async function createOidcServer(app: App, logger: Logger) {
     ...providerPages,
   });
   await pool.start();
-  const mailer = createMailer({
-    smtpUrl: env.SMTP_URL,
-    from: env.SMTP_FROM,
-    outboxDir: path.join(env.AUTHPI_DATA_DIR, "outbox"),
-    log: (message, fields) => logger.info(fields ?? {}, message),
-  });
+  const outboxDir = path.join(env.AUTHPI_DATA_DIR, "outbox");
+  const log = (message: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, message);
+  const mailer = createMailer({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM, outboxDir, log });
+  const sms = createSmsSender({ webhookUrl: env.SMS_WEBHOOK_URL, outboxDir, log });
   const attempts = createSignInAttempts({ redisUrl: env.REDIS_URL, keyPrefix: env.AUTHPI_RATE_LIMIT_PREFIX });
   const handle = createOidcHandler(
-    createSignInDeps({ services, pool, keyring, mailer, attempts, logger, trustProxy: env.AUTHPI_TRUST_PROXY }),
+    createSignInDeps({ services, pool, keyring, mailer, sms, attempts, logger, trustProxy: env.AUTHPI_TRUST_PROXY }),
   );
   return {
     handle,

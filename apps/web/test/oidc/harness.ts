@@ -8,6 +8,7 @@ import {
   createMailer,
   createProviderPool,
   createSignInAttempts,
+  createSmsSender,
   type ProviderPool,
   type Services,
 } from "@authpi/server";
@@ -49,6 +50,8 @@ export async function oidcHarness(
     trustProxy?: boolean;
     /** The host of the public URL (`localhost`: a WebAuthn relying party); 127.0.0.1 by default. */
     publicHost?: string;
+    /** SMS through this webhook; without it, the outbox (and the log, as on the server). */
+    smsWebhookUrl?: string;
   } = {},
 ): Promise<OidcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
@@ -82,6 +85,11 @@ export async function oidcHarness(
         pool,
         keyring,
         mailer: createMailer({ smtpUrl: options.smtpUrl, from: "AuthPI <no-reply@authpi.test>", outboxDir: outbox }),
+        sms: createSmsSender({
+          webhookUrl: options.smsWebhookUrl,
+          outboxDir: outbox,
+          log: (message, fields) => logger.info(fields ?? {}, message),
+        }),
         attempts,
         logger,
         trustProxy: options.trustProxy ?? false,
@@ -233,8 +241,8 @@ export class FormBrowser {
   }
 }
 
-/** Starts an authorization code flow: the hosted sign-in page, and what the RP keeps to finish it. */
-export async function startSignIn(
+/** Starts the authorization code flow (PKCE, state, nonce) and opens the hosted sign-in page. */
+export async function beginSignIn(
   harness: OidcHarness,
   configuration: oidc.Configuration,
   options: { scope?: string; browser?: FormBrowser; prompt?: string } = {},
@@ -253,8 +261,18 @@ export async function startSignIn(
     ...(options.prompt ? { prompt: options.prompt } : {}),
   });
   const page = await browser.follow(url.href, harness.baseUrl);
-  expect(page.status).toBe(200);
   return { page, verifier, state, nonce, browser };
+}
+
+/** `beginSignIn`, and the sign-in page is there (200). */
+export async function startSignIn(
+  harness: OidcHarness,
+  configuration: oidc.Configuration,
+  options: { scope?: string; browser?: FormBrowser; prompt?: string } = {},
+) {
+  const flow = await beginSignIn(harness, configuration, options);
+  expect(flow.page.status).toBe(200);
+  return flow;
 }
 
 /** The authorization code flow through the hosted page, with plain form posts. */
@@ -272,4 +290,36 @@ export async function signIn(
     harness.baseUrl,
   );
   return { done, verifier, state, nonce, browser };
+}
+
+/** The RP's code exchange for a sign-in that reached the redirect URI (`location` of the last answer). */
+export async function exchangeCode(
+  configuration: oidc.Configuration,
+  location: string | null,
+  flow: { verifier: string; state: string; nonce: string },
+) {
+  expect(location?.startsWith(`${REDIRECT}?code=`)).toBe(true);
+  return oidc.authorizationCodeGrant(configuration, new URL(location ?? ""), {
+    pkceCodeVerifier: flow.verifier,
+    expectedState: flow.state,
+    expectedNonce: flow.nonce,
+  });
+}
+
+/** A new web client of the issuer, and the RP's configuration for it (discovery; http on localhost). */
+export async function relyingParty(harness: OidcHarness, issuerId: string): Promise<oidc.Configuration> {
+  const client = await harness.newClient(issuerId);
+  return oidc.discovery(new URL(harness.issuerUrl(issuerId)), client.id, client.secret ?? undefined, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+/** Adds an auth method to the issuer (through the service, as the API does). */
+export async function addAuthMethod(harness: OidcHarness, issuerId: string, input: Record<string, unknown>) {
+  await harness.services.authMethods.create(harness.account.accountId, issuerId, {
+    name: String(input.method),
+    first_factor_only: true,
+    settings: {},
+    ...input,
+  });
 }

@@ -1,53 +1,25 @@
-import type { AddressInfo } from "node:net";
 import * as oidc from "openid-client";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FormBrowser, type OidcHarness, oidcHarness, PASSWORD, REDIRECT } from "./harness.ts";
+import { FormBrowser, type OidcHarness, oidcHarness, PASSWORD, REDIRECT, relyingParty } from "./harness.ts";
+import { type SmtpSink, smtpSink } from "./sinks.ts";
 
 /** A real SMTP server in the test process: the codes are read from the mail it receives. */
-const received: Array<{ to: string; raw: string }> = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ["STARTTLS"],
-  logger: false,
-  onData(stream, session, callback) {
-    let raw = "";
-    stream.on("data", (chunk: Buffer) => {
-      raw += chunk.toString("utf8");
-    });
-    stream.on("end", () => {
-      for (const to of session.envelope.rcptTo) received.push({ to: to.address, raw });
-      callback();
-    });
-  },
-});
-
+let smtp: SmtpSink;
 let h: OidcHarness;
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-  const { port } = smtp.server.address() as AddressInfo;
-  h = await oidcHarness({ smtpUrl: `smtp://127.0.0.1:${port}` });
+  smtp = await smtpSink();
+  h = await oidcHarness({ smtpUrl: smtp.url });
 });
 
 afterAll(async () => {
   await h.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp.close();
 });
 
 async function issuerWith(signup: Record<string, unknown>) {
   const issuerId = await h.newIssuer({ settings: { signup } });
-  const client = await h.newClient(issuerId);
-  const config = await oidc.discovery(
-    new URL(h.issuerUrl(issuerId)),
-    client.id,
-    client.secret ?? undefined,
-    undefined,
-    {
-      execute: [oidc.allowInsecureRequests],
-    },
-  );
-  return { issuerId, config };
+  return { issuerId, config: await relyingParty(h, issuerId) };
 }
 
 async function start(config: oidc.Configuration) {
@@ -69,11 +41,7 @@ async function signUpPage(config: oidc.Configuration) {
   return { browser, verifier, link, signInPage: page };
 }
 
-async function mailTo(email: string) {
-  await expect.poll(() => received.some((mail) => mail.to === email)).toBe(true);
-  // The text part is quoted-printable: join its soft line breaks.
-  return (received.filter((mail) => mail.to === email).at(-1)?.raw ?? "").replace(/=\r?\n/g, "");
-}
+const mailTo = (email: string) => smtp.mailTo(email);
 
 const codeIn = (raw: string) => /verification code is (\d{6})/.exec(raw)?.[1];
 

@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
 import nodemailer from "nodemailer";
+import { writeToOutbox } from "./outbox.ts";
 
 export interface Mail {
   to: string;
@@ -44,12 +43,11 @@ export function createMailer(options: MailerOptions): Mailer {
   return {
     transport: "outbox",
     async send(mail) {
-      await mkdir(options.outboxDir, { recursive: true });
-      const name = `${new Date().toISOString().replaceAll(":", "-")}-${mail.to.replace(/[^A-Za-z0-9@._-]/g, "_")}.txt`;
-      const file = path.join(options.outboxDir, name);
-      await writeFile(file, `From: ${options.from}\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`, {
-        mode: 0o600,
-      });
+      const file = await writeToOutbox(
+        options.outboxDir,
+        mail.to,
+        `From: ${options.from}\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n`,
+      );
       options.log?.(`mail to ${mail.to} written to ${file} (no SMTP_URL)`, { subject: mail.subject, text: mail.text });
     },
     close: () => {},

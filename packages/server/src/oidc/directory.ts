@@ -21,4 +21,14 @@ export interface UserDirectory {
   signUp(issuerId: string, input: { email: string; password: string; name?: string }): Promise<PoolUser>;
   markSignedIn(issuerId: string, userId: string, at: Date): Promise<void>;
   setEmailVerified(issuerId: string, userId: string): Promise<void>;
+
+  // ---- one-time codes, links and the temporary password ----
+  /** The user when `password` is their pending, unexpired temporary password, else null. */
+  verifyTemporaryPassword(issuerId: string, email: string, password: string): Promise<PoolUser | null>;
+  /** The real password that replaces a temporary one (the password method's policy, or its defaults). */
+  replaceTemporaryPassword(issuerId: string, userId: string, password: string): Promise<void>;
+  findByPhone(issuerId: string, phoneNumber: string): Promise<PoolUser | null>;
+  /** A new user whose email or phone number a code or link just proved (created verified). */
+  signUpVerified(issuerId: string, contact: { email: string } | { phoneNumber: string }): Promise<PoolUser>;
+  setPhoneVerified(issuerId: string, userId: string): Promise<void>;
 }

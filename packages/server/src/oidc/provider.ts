@@ -149,6 +149,8 @@ export function buildProvider(
       short: { httpOnly: true, sameSite: "lax", path: oidcBasePath(issuer.id) },
     },
     scopes: [...scopes],
+    // `amr` rides on `openid`: the RFC 8176 method references the hosted sign-in gathered (`pwd`,
+    // `otp`, `sms`, `mfa`, …) reach the ID token only as a claim of a granted scope.
     claims: Object.fromEntries(
       Object.entries(CLAIMS_BY_SCOPE)
         .filter(([scope]) => scope === "openid" || scopes.has(scope))

@@ -205,6 +205,21 @@ const SET_EMAIL_VERIFIED = statement(
    RETURNING (SELECT account_id FROM issuers WHERE issuers.id = users.issuer_id) AS account_id`,
 );
 
+// ---- one-time codes (sign-in by phone) ----
+
+// Through the (issuer_id, phone_number) unique index.
+const FIND_BY_PHONE = statement(
+  "user_find_by_phone",
+  `SELECT ${COLUMNS} FROM users u WHERE u.issuer_id = $1 AND u.phone_number = $2`,
+);
+
+const SET_PHONE_VERIFIED = statement(
+  "user_set_phone_verified",
+  `UPDATE users SET phone_verified = true, updated_at = $3, version = version + 1
+   WHERE issuer_id = $1 AND id = $2 AND NOT phone_verified
+   RETURNING (SELECT account_id FROM issuers WHERE issuers.id = users.issuer_id) AS account_id`,
+);
+
 const DELETE_AT_VERSION = statement(
   "user_delete_at_version",
   "DELETE FROM users WHERE id = $1 AND version = $2 RETURNING id",
@@ -387,6 +402,17 @@ export function createUserRepository(sql: Sql) {
       return (
         (await sql.query<{ id: string; account_id: string; status: string }>(ISSUER_STATUS, [issuerId]))[0] ?? null
       );
+    },
+
+    // ---- one-time codes (sign-in by phone) ----
+
+    findByPhone(issuerId: string, phoneNumber: string): Promise<UserRow | null> {
+      return one(FIND_BY_PHONE, [issuerId, phoneNumber]);
+    },
+
+    /** The issuer's account when the phone number was unverified and now is; undefined when nothing changed. */
+    async setPhoneVerified(issuerId: string, id: string, updatedAt: Date): Promise<string | undefined> {
+      return (await sql.query<{ account_id: string }>(SET_PHONE_VERIFIED, [issuerId, id, updatedAt]))[0]?.account_id;
     },
   };
 }

@@ -150,10 +150,15 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
    * policy (length, character classes, breached list, and — on a change —
    * the last `history_count` passwords). A real password ends a pending temporary one.
    */
-  async function passwordColumns(issuerId: string, password: string, previous?: UserRow) {
+  async function passwordColumns(
+    issuerId: string,
+    password: string,
+    previous?: UserRow,
+    withoutMethod: "refuse" | "default_policy" = "refuse",
+  ) {
     const settings = await repo.methodSettings(issuerId, "password");
-    if (settings === null) throw methodMissing("password", "password");
-    const policy = PasswordSettings.parse(settings);
+    if (settings === null && withoutMethod === "refuse") throw methodMissing("password", "password");
+    const policy = PasswordSettings.parse(settings ?? {});
     const list = policy.check_breached ? await breachedList() : undefined;
     assertPasswordPolicy(password, policy, (candidate) => list?.has(candidate) ?? false);
     // The column is nullable (rows written by other tools may hold NULL): read it as a list either way.
@@ -226,6 +231,22 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
       changes: diffChanges(undefined, auditView(row), USER_DIFF),
     });
     return versioned(row, temporary?.generated);
+  }
+
+  /** A password the user chose at sign-in, under the issuer's policy; ends a pending temporary one. */
+  async function writeChosenPassword(
+    issuerId: string,
+    userId: string,
+    password: string,
+    withoutMethod: "refuse" | "default_policy",
+  ): Promise<void> {
+    const row = await loadUser(issuerId, userId);
+    const columns = await passwordColumns(row.issuerId, password, row, withoutMethod);
+    const accountId = await repo.setPassword(row.issuerId, row.id, columns, clock());
+    if (accountId === undefined) return;
+    const changes: EventChanges = { password: { from: row.passwordHash ? SECRET_MARK : null, to: SECRET_MARK } };
+    if (row.temporaryPasswordHash !== null) changes.temporary_password = { from: SECRET_MARK, to: null };
+    await audit.record({ accountId, issuerId: row.issuerId, type: "user.updated", resourceId: row.id, changes });
   }
 
   /** The live issuer by id alone, for the OpenID Provider's sign-up (it has no account in hand). */
@@ -462,13 +483,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
 
     /** A password the user chose at sign-in (after a temporary one, or a reset), under the same policy. */
     async setPassword(issuerId: string, userId: string, password: string): Promise<void> {
-      const row = await loadUser(issuerId, userId);
-      const columns = await passwordColumns(row.issuerId, password, row);
-      const accountId = await repo.setPassword(row.issuerId, row.id, columns, clock());
-      if (accountId === undefined) return;
-      const changes: EventChanges = { password: { from: row.passwordHash ? SECRET_MARK : null, to: SECRET_MARK } };
-      if (row.temporaryPasswordHash !== null) changes.temporary_password = { from: SECRET_MARK, to: null };
-      await audit.record({ accountId, issuerId: row.issuerId, type: "user.updated", resourceId: row.id, changes });
+      await writeChosenPassword(issuerId, userId, password, "refuse");
     },
 
     async markSignedIn(issuerId: string, userId: string, at: Date = clock()): Promise<void> {
@@ -487,6 +502,52 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
         resourceId: userId,
         changes: { email_verified: { from: false, to: true } },
       });
+    },
+
+    // ---- one-time codes, links and the temporary password (the hosted sign-in) ----
+
+    /** By E.164 number, exact (through the (issuer_id, phone_number) unique index). */
+    async findByPhone(issuerId: string, phoneNumber: string): Promise<PoolUser | null> {
+      if (!isId("issuer", issuerId)) return null;
+      const row = await repo.findByPhone(issuerId, phoneNumber);
+      return row ? toPoolUser(row, clock()) : null;
+    },
+
+    /**
+     * The hosted sign-up by a code or link: the user is created only once the code proved the
+     * email or phone number, so it is created verified, without a password.
+     */
+    async signUpVerified(issuerId: string, contact: { email: string } | { phoneNumber: string }): Promise<PoolUser> {
+      const issuer = await providerIssuer(issuerId);
+      const change = userChangeForCreate(
+        "email" in contact
+          ? { email: contact.email, email_verified: true }
+          : { phone_number: contact.phoneNumber, phone_verified: true },
+      );
+      const created = await insertUser(issuer.accountId, issuer.id, change);
+      return toPoolUser(await loadUser(issuer.id, created.value.id), clock());
+    },
+
+    async setPhoneVerified(issuerId: string, userId: string): Promise<void> {
+      if (!isId("user", userId)) return;
+      const accountId = await repo.setPhoneVerified(issuerId, userId, clock());
+      if (accountId === undefined) return;
+      await audit.record({
+        accountId,
+        issuerId,
+        type: "user.updated",
+        resourceId: userId,
+        changes: { phone_verified: { from: false, to: true } },
+      });
+    },
+
+    /**
+     * The real password that replaces a temporary one at sign-in. The contract says a temporary
+     * password "must be replaced by a real password" even where the issuer has no `password`
+     * method: the password method's policy applies when there is one, its defaults otherwise.
+     */
+    async replaceTemporaryPassword(issuerId: string, userId: string, password: string): Promise<void> {
+      await writeChosenPassword(issuerId, userId, password, "default_policy");
     },
   };
 }

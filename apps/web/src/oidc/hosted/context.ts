@@ -15,6 +15,7 @@ import type {
   SignInAttempts,
   SignInState,
   SignInStates,
+  SmsSender,
   TotpSignIn,
   UserDirectory,
   WebAuthn,
@@ -44,6 +45,8 @@ export interface SignInDeps {
   totp: TotpSignIn;
   backupCodes: BackupCodesSignIn;
   rememberedDevices: RememberedDevices;
+  /** Text messages (sms_otp codes): `SMS_WEBHOOK_URL`, or the outbox. */
+  sms: SmsSender;
 }
 
 /** One request to a step of one sign-in (`/oidc/{issuer}/interaction/{uid}/{step}[/{arg}]`). */
@@ -96,7 +99,13 @@ export interface StepContext {
    */
   firstFactorPassed(
     user: PoolUser,
-    via: { method: ConfiguredMethod; amr: string[]; multiFactor?: boolean },
+    via: {
+      method: ConfiguredMethod;
+      amr: string[];
+      multiFactor?: boolean;
+      /** Signed in with a temporary password: a real one must be chosen before anything else. */
+      mustChangePassword?: boolean;
+    },
   ): Promise<void>;
   /** A second factor was proven in this sign-in: the rest follows. */
   secondFactorPassed(via: { method: ConfiguredMethod; amr: string[] }): Promise<void>;

@@ -182,6 +182,7 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
           // Someone who passed one account's MFA and then signs in as another gets no pass for it.
           secondFactorPassed:
             via.multiFactor === true || (ctx.state.secondFactorPassed && ctx.state.userId === user.id),
+          mustChangePassword: via.mustChangePassword ?? false,
         };
         await ctx.save();
         await proceed(ctx);
@@ -225,7 +226,7 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
   function showSignIn(ctx: StepContext, status: number, error?: string, headers: Record<string, string> = {}): void {
     const entries = ctx.issuer.methods
       .filter((method) => method.enabledLogin)
-      .flatMap((method) => byType.get(method.method)?.signInEntry?.(ctx, method) ?? []);
+      .flatMap((method) => byType.get(method.method)?.signInEntry?.(ctx, method) || []);
     const signUp = ctx.issuer.methods.some(
       (method) => ctx.signUpAllowed(method) && byType.get(method.method)?.signUpEntry,
     )

@@ -1,9 +1,12 @@
 import type { HostedMethod } from "../context.ts";
 import { backupCodesMethod } from "./backup-codes.ts";
+import { emailLinkMethod } from "./email-link.ts";
 import { emailVerificationStep } from "./email-verification.ts";
 import { mfaSteps } from "./mfa.ts";
+import { emailOtpMethod, smsOtpMethod } from "./one-time-code.ts";
 import { passkeyMethod } from "./passkey.ts";
 import { passwordMethod } from "./password.ts";
+import { temporaryPasswordMethod } from "./temporary-password.ts";
 import { totpMethod } from "./totp.ts";
 
 /**
@@ -17,4 +20,8 @@ export const HOSTED_METHODS: readonly HostedMethod[] = [
   totpMethod,
   backupCodesMethod,
   passkeyMethod,
+  emailOtpMethod,
+  smsOtpMethod,
+  emailLinkMethod,
+  temporaryPasswordMethod,
 ];

@@ -3,9 +3,12 @@ import { escapeHtml } from "../../pages.ts";
 import type { HostedMethod, StepContext } from "../context.ts";
 import { csrfField } from "../fields.ts";
 
-/** `password`: the email + password form on the sign-in page, and sign-up with a password. */
+/**
+ * `password`: the email + password form on the sign-in page, and sign-up with a password. The
+ * form also takes a temporary password (temporary-password.ts), which then must be replaced.
+ */
 
-function signInForm(ctx: StepContext, email = ""): string {
+export function signInForm(ctx: StepContext, email = ""): string {
   return `<form method="post" action="${ctx.base}/login" novalidate>
 ${csrfField(ctx)}
 <label for="email">Email</label>
@@ -36,7 +39,7 @@ export const passwordMethod: HostedMethod = {
   steps: {
     login: {
       async POST(ctx) {
-        const method = ctx.enabled("password");
+        const method = ctx.enabled("password") ?? ctx.enabled("temporary_password");
         const email = ctx.form.get("email") ?? "";
         const outcome = method
           ? await ctx.deps.passwords.signIn(ctx.issuer, { email, password: ctx.form.get("password") ?? "", ip: ctx.ip })
@@ -57,7 +60,11 @@ export const passwordMethod: HostedMethod = {
           return;
         }
         if (!method) return;
-        await ctx.firstFactorPassed(outcome.user, { method, amr: ["pwd"] });
+        await ctx.firstFactorPassed(outcome.user, {
+          method: (outcome.temporary && ctx.enabled("temporary_password")) || method,
+          amr: ["pwd"],
+          mustChangePassword: outcome.temporary,
+        });
       },
     },
     "signup-password": {
