@@ -5,6 +5,7 @@ export * from "./auth-method/examples.ts";
 export * from "./auth-method/rules.ts";
 export * from "./auth-method/schema.ts";
 export * from "./auth-method/secrets.ts";
+export { OAUTH2_PROVIDERS } from "./auth-method/types/oauth2.ts";
 export { PasswordSettings } from "./auth-method/types/password.ts";
 export { TemporaryPasswordSettings } from "./auth-method/types/temporary-password.ts";
 export * from "./client/rules.ts";

@@ -56,6 +56,22 @@ export {
   type SignInState,
   type SignInStates,
 } from "./sign-in/state.ts";
+export {
+  APPLE_ISSUER,
+  appleClientSecret,
+  createFederation,
+  FEDERATED_METHODS,
+  type Federation,
+  federationState,
+  githubEndpoints,
+  isFederated,
+  OAUTH2_PROVIDER_SPECS,
+  type PendingUpstream,
+  type UpstreamOrigins,
+  UpstreamError,
+  type UpstreamProfile,
+  uidOfState,
+} from "./sign-in/federation/index.ts";
 export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
 export { createFactorStore, type FactorStore, type StoredFactor } from "./users/factors.ts";
 export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";

@@ -122,8 +122,15 @@ function storedConfig(row: AuthMethodRow): AuthMethodConfig {
  * Auth methods. `sql` is where the writes run their transaction (the pool, or
  * the request's transaction, which they then join as a savepoint).
  */
-export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring: () => Keyring, audit: AuditRecorder) {
-  const repo = createAuthMethodRepository(sql, db);
+export function createAuthMethodService(
+  sql: Sql,
+  db: Db,
+  clock: Clock,
+  keyring: () => Keyring,
+  audit: AuditRecorder,
+  publicUrl: string,
+) {
+  const repo = createAuthMethodRepository(sql, db, publicUrl);
 
   /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted. */
   async function lockIssuer(tx: AuthMethodRepository, issuerId: string): Promise<void> {
@@ -144,7 +151,7 @@ export function createAuthMethodService(sql: Sql, db: Db, clock: Clock, keyring:
 
   /** Runs `fn` in a transaction with a repository bound to it. */
   function inTransaction<T>(fn: (tx: AuthMethodRepository) => Promise<T>): Promise<T> {
-    return sql.transaction((tx) => fn(createAuthMethodRepository(tx, db)));
+    return sql.transaction((tx) => fn(createAuthMethodRepository(tx, db, publicUrl)));
   }
 
   return {

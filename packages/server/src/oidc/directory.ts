@@ -21,4 +21,20 @@ export interface UserDirectory {
   signUp(issuerId: string, input: { email: string; password: string; name?: string }): Promise<PoolUser>;
   markSignedIn(issuerId: string, userId: string, at: Date): Promise<void>;
   setEmailVerified(issuerId: string, userId: string): Promise<void>;
+
+  // ---- federated sign-in ----
+  findByIdentity(issuerId: string, authMethodId: string, subject: string): Promise<PoolUser | null>;
+  linkIdentity(issuerId: string, userId: string, identity: { authMethodId: string; subject: string }): Promise<boolean>;
+  signUpFederated(
+    issuerId: string,
+    profile: {
+      email: string;
+      emailVerified: boolean;
+      name: string | null;
+      givenName: string | null;
+      familyName: string | null;
+      picture: string | null;
+    },
+    identity: { authMethodId: string; subject: string },
+  ): Promise<PoolUser>;
 }
