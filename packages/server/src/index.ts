@@ -67,6 +67,7 @@ export {
   isFederated,
   OAUTH2_PROVIDER_SPECS,
   type PendingUpstream,
+  sameState,
   type UpstreamOrigins,
   UpstreamError,
   type UpstreamProfile,

@@ -2,6 +2,7 @@ import {
   type Clock,
   createEmailVerification,
   createFactorStore,
+  createFederation,
   createPasswordSignIn,
   createSignInStates,
   type Keyring,
@@ -9,6 +10,7 @@ import {
   type ProviderPool,
   type Services,
   type SignInAttempts,
+  type UpstreamOrigins,
 } from "@authpi/server";
 import type { Logger } from "../logger.ts";
 import type { SignInDeps } from "./hosted/context.ts";
@@ -22,6 +24,8 @@ export interface SignInDepsOptions {
   logger: Logger;
   trustProxy: boolean;
   clock?: Clock;
+  /** Where GitHub, Apple and the `oauth2` providers are reached instead of their own origins (tests). */
+  upstreams?: UpstreamOrigins;
 }
 
 /** Everything the hosted sign-in pages use, built the same way by the server and by the tests. */
@@ -40,5 +44,6 @@ export function createSignInDeps(options: SignInDepsOptions): SignInDeps {
     clock,
     logger: options.logger,
     trustProxy: options.trustProxy,
+    federation: createFederation({ clock, ...(options.upstreams ? { upstreams: options.upstreams } : {}) }),
   };
 }

@@ -10,6 +10,7 @@ import {
   createSignInAttempts,
   type ProviderPool,
   type Services,
+  type UpstreamOrigins,
 } from "@authpi/server";
 import { serviceHarness, type TestAccount, testKeyring } from "@authpi/server/testing";
 import * as oidc from "openid-client";
@@ -41,7 +42,15 @@ export interface OidcHarness {
  * clients and users services and a fresh account.
  */
 export async function oidcHarness(
-  options: { clock?: Clock; smtpUrl?: string; redisUrl?: string; attemptsPrefix?: string; trustProxy?: boolean } = {},
+  options: {
+    clock?: Clock;
+    smtpUrl?: string;
+    redisUrl?: string;
+    attemptsPrefix?: string;
+    trustProxy?: boolean;
+    /** Local upstreams for GitHub, Apple and the `oauth2` providers (federation tests). */
+    upstreams?: UpstreamOrigins;
+  } = {},
 ): Promise<OidcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
   const account = await harness.newAccount();
@@ -77,6 +86,7 @@ export async function oidcHarness(
         attempts,
         logger,
         trustProxy: options.trustProxy ?? false,
+        ...(options.upstreams ? { upstreams: options.upstreams } : {}),
       }),
     ),
   );
@@ -136,12 +146,13 @@ export async function oidcHarness(
 
 /** A browser without JavaScript: follows nothing by itself, keeps cookies per path. */
 export class FormBrowser {
-  private cookies = new Map<string, { value: string; path: string }>();
+  /** Keyed by name and path, as a browser keeps them (two issuers' cookies share names). */
+  private cookies = new Map<string, { name: string; value: string; path: string }>();
 
   private cookieHeader(url: URL): string {
-    return [...this.cookies.entries()]
-      .filter(([, cookie]) => url.pathname.startsWith(cookie.path))
-      .map(([name, cookie]) => `${name}=${cookie.value}`)
+    return [...this.cookies.values()]
+      .filter((cookie) => url.pathname.startsWith(cookie.path))
+      .map((cookie) => `${cookie.name}=${cookie.value}`)
       .join("; ");
   }
 
@@ -153,9 +164,9 @@ export class FormBrowser {
       const value = pair.slice(eq + 1);
       const path = attributes.find((a) => a.toLowerCase().startsWith("path="))?.slice(5) ?? "/";
       const expired = attributes.some((a) => /^expires=Thu, 01 Jan 1970/i.test(a)) || value === "";
-      const key = `${name}`;
+      const key = `${name};${path}`;
       if (expired) this.cookies.delete(key);
-      else this.cookies.set(key, { value, path });
+      else this.cookies.set(key, { name, value, path });
     }
   }
 

@@ -5,6 +5,7 @@ import type {
   ConfiguredMethod,
   EmailVerification,
   FactorStore,
+  Federation,
   IssuerSnapshot,
   Mailer,
   PasswordSignIn,
@@ -35,6 +36,8 @@ export interface SignInDeps {
   logger: Logger;
   /** Trust X-Forwarded-For for the client IP (sign-in limits). */
   trustProxy: boolean;
+  /** The federated methods' upstreams (oidc, oauth2_manual, github, apple, oauth2). */
+  federation: Federation;
 }
 
 /** One request to a step of one sign-in (`/oidc/{issuer}/interaction/{uid}/{step}[/{arg}]`). */

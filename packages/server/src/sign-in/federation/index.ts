@@ -76,7 +76,7 @@ export function createFederation(options: { upstreams?: UpstreamOrigins; clock: 
           `the upstream answered ${params.error.slice(0, 100)}`,
         );
       }
-      if (!params.state || !sameText(params.state, pending.state)) {
+      if (!sameState(pending.state, params.state)) {
         throw new UpstreamError("invalid_response", "state mismatch");
       }
       if (!params.code) throw new UpstreamError("invalid_response", "no code in the upstream's answer");
@@ -96,8 +96,9 @@ export function uidOfState(state: string | null | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
+/** Whether an upstream's `state` is the one this sign-in sent (compared in constant time). */
+export function sameState(expected: string, actual: string | undefined): boolean {
+  const left = Buffer.from(expected);
+  const right = Buffer.from(actual ?? "");
+  return left.length > 0 && left.length === right.length && timingSafeEqual(left, right);
 }
