@@ -44,3 +44,14 @@ export async function rpTokens(config: oidc.Configuration, location: string | nu
 
 /** The page's alert text (the error shown above the methods). */
 export const alertOf = (html: string) => /<p class="error" role="alert">([^<]*)<\/p>/.exec(html)?.[1] ?? null;
+
+/** Follows redirects across origins (to the upstream and back) until the RP's redirect URI or a page. */
+export async function followAll(browser: FormBrowser, url: string) {
+  let current = url;
+  for (let hop = 0; hop < 15; hop += 1) {
+    const answer = await browser.request(current);
+    if (!answer.location || answer.location.startsWith(REDIRECT)) return { ...answer, url: current };
+    current = answer.location;
+  }
+  throw new Error("too many redirects");
+}

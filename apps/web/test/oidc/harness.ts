@@ -144,6 +144,15 @@ export async function oidcHarness(
   };
 }
 
+/** An attribute value as a browser reads it (the entities escapeHtml writes). */
+const decodeAttribute = (value: string) =>
+  value
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+
 /** A browser without JavaScript: follows nothing by itself, keeps cookies per path. */
 export class FormBrowser {
   /** Keyed by name and path, as a browser keeps them (two issuers' cookies share names). */
@@ -219,7 +228,10 @@ export class FormBrowser {
     if (!form || !action)
       throw new Error(`no form${step ? ` for ${step}` : ""} on the page:\n${page.text.slice(0, 800)}`);
     const hidden = Object.fromEntries(
-      [...(form[2] ?? "").matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+      [...(form[2] ?? "").matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+        m[1],
+        decodeAttribute(m[2] ?? ""),
+      ]),
     );
     const target = new URL(action.replaceAll("&amp;", "&"), page.url).href;
     const answer = await this.request(target, { form: { ...hidden, ...fields } });
