@@ -59,8 +59,9 @@ async function readBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
-const json = (res: ServerResponse, status: number, body: unknown) =>
+function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(body));
+}
 
 export const CLIENT_ID = "upstream-client";
 export const CLIENT_SECRET = "upstream-secret-never-shown";
@@ -282,7 +283,9 @@ export async function appleSpec(client: { publicKeyPem: string; teamId: string; 
     },
     resources: {},
     extraRoutes: {
-      "/auth/keys": async (_req, res) => json(res, 200, { keys: [jwk] }),
+      "/auth/keys": async (_req, res) => {
+        json(res, 200, { keys: [jwk] });
+      },
     },
   };
   return { spec, control };

@@ -234,6 +234,22 @@ function MethodCard({
                 </dd>
               </div>
             ))}
+            {"callback_url" in method && typeof method.callback_url === "string" ? (
+              <div className="min-w-0 sm:col-span-2">
+                <dt className="text-xs text-slate-500">Callback URL</dt>
+                <dd className="flex items-center gap-2">
+                  <code
+                    className="select-all truncate rounded bg-slate-100 px-1 text-slate-800"
+                    data-testid="callback-url"
+                  >
+                    {method.callback_url}
+                  </code>
+                  <span className="shrink-0 text-xs text-slate-500">
+                    Register it at the provider as the redirect URI (copy it).
+                  </span>
+                </dd>
+              </div>
+            ) : null}
           </dl>
         )}
       </div>
