@@ -50,13 +50,6 @@ export {
 } from "./secrets/keyring.ts";
 export { createServices, type ServiceOptions, type Services } from "./services.ts";
 export {
-  createSignInStates,
-  emptySignInState,
-  SIGN_IN_TTL_SECONDS,
-  type SignInState,
-  type SignInStates,
-} from "./sign-in/state.ts";
-export {
   APPLE_ISSUER,
   appleClientSecret,
   createFederation,
@@ -68,11 +61,18 @@ export {
   OAUTH2_PROVIDER_SPECS,
   type PendingUpstream,
   sameState,
-  type UpstreamOrigins,
   UpstreamError,
+  type UpstreamOrigins,
   type UpstreamProfile,
   uidOfState,
 } from "./sign-in/federation/index.ts";
+export {
+  createSignInStates,
+  emptySignInState,
+  SIGN_IN_TTL_SECONDS,
+  type SignInState,
+  type SignInStates,
+} from "./sign-in/state.ts";
 export { BREACHED_PASSWORDS_FILE, breachedPasswords } from "./users/breached-passwords.ts";
 export { createFactorStore, type FactorStore, type StoredFactor } from "./users/factors.ts";
 export { noProviderArtifacts, type ProviderArtifacts } from "./users/provider-artifacts.ts";
