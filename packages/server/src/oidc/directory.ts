@@ -24,17 +24,22 @@ export interface UserDirectory {
 
   // ---- federated sign-in ----
   findByIdentity(issuerId: string, authMethodId: string, subject: string): Promise<PoolUser | null>;
-  linkIdentity(issuerId: string, userId: string, identity: { authMethodId: string; subject: string }): Promise<boolean>;
-  signUpFederated(
-    issuerId: string,
-    profile: {
-      email: string;
-      emailVerified: boolean;
-      name: string | null;
-      givenName: string | null;
-      familyName: string | null;
-      picture: string | null;
-    },
-    identity: { authMethodId: string; subject: string },
-  ): Promise<PoolUser>;
+  linkIdentity(issuerId: string, userId: string, identity: UpstreamIdentity): Promise<boolean>;
+  signUpFederated(issuerId: string, profile: FederatedProfile, identity: UpstreamIdentity): Promise<PoolUser>;
+}
+
+/** An upstream identity of a user: its federated auth method and the upstream's subject. */
+export interface UpstreamIdentity {
+  authMethodId: string;
+  subject: string;
+}
+
+/** What a new user takes from an upstream's profile (`emailVerified` as the upstream vouched). */
+export interface FederatedProfile {
+  email: string;
+  emailVerified: boolean;
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  picture: string | null;
 }

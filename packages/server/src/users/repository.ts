@@ -10,6 +10,7 @@ import {
   type UserStatus,
 } from "@authpi/domain";
 import type { QueryResultRow } from "pg";
+import type { UpstreamIdentity } from "../oidc/directory.ts";
 import { type Sql, type Statement, statement } from "../sql.ts";
 
 /** The unique indexes of `users`, by the name the migration gives them. */
@@ -419,12 +420,7 @@ export function createUserRepository(sql: Sql) {
     },
 
     /** Whether the link was made (false: it existed, or user and method are not of this issuer). */
-    async linkIdentity(
-      issuerId: string,
-      userId: string,
-      identity: { authMethodId: string; subject: string },
-      at: Date,
-    ): Promise<boolean> {
+    async linkIdentity(issuerId: string, userId: string, identity: UpstreamIdentity, at: Date): Promise<boolean> {
       const values = [issuerId, userId, identity.authMethodId, identity.subject, at];
       return (await sql.query(LINK_IDENTITY, values)).length === 1;
     },

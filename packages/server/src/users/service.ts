@@ -28,6 +28,7 @@ import type { AuditRecorder } from "../audit/service.ts";
 import { createLiveIssuerLoader } from "../clients/live-issuer.ts";
 import type { Clock } from "../clock.ts";
 import type { Versioned, WriteOptions } from "../issuers/service.ts";
+import type { FederatedProfile, UpstreamIdentity } from "../oidc/directory.ts";
 import type { Sql } from "../sql.ts";
 import { uniqueViolationIndex } from "../unique-violation.ts";
 import { writeWithVersion } from "../versioned-write.ts";
@@ -491,11 +492,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
      * Links an upstream identity to a user (the user does it by signing in: like an enrolled
      * factor, not a control-plane change, so no event). False when it was linked already.
      */
-    async linkIdentity(
-      issuerId: string,
-      userId: string,
-      identity: { authMethodId: string; subject: string },
-    ): Promise<boolean> {
+    async linkIdentity(issuerId: string, userId: string, identity: UpstreamIdentity): Promise<boolean> {
       if (!isId("issuer", issuerId) || !isId("user", userId)) return false;
       return repo.linkIdentity(issuerId, userId, identity, clock());
     },
@@ -506,18 +503,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
      * in the same transaction. A profile field the user rules refuse (an http picture, a name too
      * long) is left out rather than refusing the person. `email_taken` when the email has an account.
      */
-    async signUpFederated(
-      issuerId: string,
-      profile: {
-        email: string;
-        emailVerified: boolean;
-        name: string | null;
-        givenName: string | null;
-        familyName: string | null;
-        picture: string | null;
-      },
-      identity: { authMethodId: string; subject: string },
-    ): Promise<PoolUser> {
+    async signUpFederated(issuerId: string, profile: FederatedProfile, identity: UpstreamIdentity): Promise<PoolUser> {
       const issuer = await providerIssuer(issuerId);
       const optional: Record<string, string> = {};
       for (const [key, value] of [
