@@ -120,6 +120,12 @@ describe("github", () => {
     github.person = { id: "4242", email: "renamed@example.com", verified: true };
     const again = await viaRedirect(setup);
     expect((await rpTokens(setup.config, again.end.location, again.verifier)).claims()?.sub).toBe(user.id);
+
+    // A blocked user gets no token through its upstream identity either.
+    await h.services.users.update(h.account.accountId, setup.issuerId, user.id, { status: "blocked" });
+    const blocked = await viaRedirect(setup);
+    expect(blocked.end.status).toBe(403);
+    expect(alertOf(blocked.end.text)).toBe("This account cannot sign in.");
   });
 
   it("reads GitHub's form-encoded token answer too", async () => {

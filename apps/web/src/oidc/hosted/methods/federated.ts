@@ -68,9 +68,13 @@ async function signInAs(ctx: StepContext, method: ConfiguredMethod, profile: Ups
   const issuerId = ctx.issuer.id;
   const identity = { authMethodId: method.id, subject: profile.subject };
   const via = { method, amr: profile.amr };
+  const signInAsUser = async (user: PoolUser) => {
+    if (user.status !== "active") ctx.showSignIn(403, "This account cannot sign in.");
+    else await ctx.firstFactorPassed(user, via);
+  };
   const linked = await users.findByIdentity(issuerId, method.id, profile.subject);
   if (linked) {
-    await ctx.firstFactorPassed(linked, via);
+    await signInAsUser(linked);
     return;
   }
   const taken = () =>
@@ -85,7 +89,7 @@ async function signInAs(ctx: StepContext, method: ConfiguredMethod, profile: Ups
       return;
     }
     await users.linkIdentity(issuerId, existing.id, identity);
-    await ctx.firstFactorPassed(existing, via);
+    await signInAsUser(existing);
     return;
   }
   if (!ctx.signUpAllowed(method)) {
@@ -122,7 +126,8 @@ async function signInAs(ctx: StepContext, method: ConfiguredMethod, profile: Ups
 export const federatedMethod: HostedMethod = {
   methods: FEDERATED_METHODS,
   signInEntry: (ctx, method) => button(ctx, method, "Continue with"),
-  signUpEntry: (ctx, method) => button(ctx, method, "Sign up with"),
+  // The same start serves both pages, and it needs the method enabled for sign-in.
+  signUpEntry: (ctx, method) => (method.enabledLogin ? button(ctx, method, "Sign up with") : ""),
   steps: {
     federated: {
       async POST(ctx) {
