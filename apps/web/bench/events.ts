@@ -29,15 +29,17 @@ export interface SeededEvents {
   resourceId: string;
   /** One of the 10 API keys the events are spread over. */
   actorId: string;
+  /** One of the 100 issuers the events are spread over (the events of 10 of the resources each). */
+  issuerId: string;
 }
 
 /** Inserts `count` events for `accountId` in one statement (ids sort as creation order, like real ULIDs). */
 export async function seedEvents(db: Db, accountId: string, count = 1_000_000): Promise<SeededEvents> {
   const id = (i: number) => `evt_01JD${String(i).padStart(22, "0")}`;
   await db.pool.query(
-    `INSERT INTO audit_events (id, account_id, type, actor_type, actor_id, resource_type, resource_id, request_id,
-       changes, created_at)
-     SELECT 'evt_01JD' || lpad(i::text, 22, '0'), $1,
+    `INSERT INTO audit_events (id, account_id, issuer_id, type, actor_type, actor_id, resource_type, resource_id,
+       request_id, changes, created_at)
+     SELECT 'evt_01JD' || lpad(i::text, 22, '0'), $1, 'iss_bench' || (i % 100),
        (ARRAY['issuer.created', 'issuer.updated', 'issuer.deleted', 'auth_method.updated', 'api_key.created'])[1 + i % 5],
        'api_key', 'key_bench' || (i % 10), 'issuer', 'iss_bench' || (i % 1000), 'req_bench' || i,
        jsonb_build_object('settings.session.lifetime_seconds', jsonb_build_object('from', i, 'to', i + 1)),
@@ -46,7 +48,7 @@ export async function seedEvents(db: Db, accountId: string, count = 1_000_000): 
     [accountId, count],
   );
   await db.pool.query("ANALYZE audit_events");
-  return { count, deepCursor: id(101), resourceId: "iss_bench7", actorId: "key_bench3" };
+  return { count, deepCursor: id(101), resourceId: "iss_bench7", actorId: "key_bench3", issuerId: "iss_bench7" };
 }
 
 /** Requests for bench/run.ts's TARGETS (autocannon request objects). */
@@ -55,6 +57,7 @@ export function eventTargets(ctx: { base: string } & SeededEvents) {
     { name: "GET the newest 50 events", path: `${ctx.base}/events?limit=50` },
     { name: "GET 50 events a million deep", path: `${ctx.base}/events?limit=50&cursor=${ctx.deepCursor}` },
     { name: "GET 50 events of one resource", path: `${ctx.base}/events?limit=50&resource_id=${ctx.resourceId}` },
+    { name: "GET 50 events of one issuer", path: `${ctx.base}/events?limit=50&issuer_id=${ctx.issuerId}` },
     { name: "GET 50 events of one type", path: `${ctx.base}/events?limit=50&type=issuer.updated` },
     { name: "GET 50 events of one actor", path: `${ctx.base}/events?limit=50&actor_id=${ctx.actorId}` },
   ].map((t) => ({ name: t.name, request: { method: "GET" as const, path: t.path } }));
@@ -78,6 +81,8 @@ async function main(): Promise<number> {
       { name: "page a million deep (cursor)", query: { limit: 50, cursor: seeded.deepCursor } },
       { name: "one resource", query: { limit: 50, resource_id: seeded.resourceId } },
       { name: "one resource, deep", query: { limit: 50, resource_id: seeded.resourceId, cursor: seeded.deepCursor } },
+      { name: "one issuer", query: { limit: 50, issuer_id: seeded.issuerId } },
+      { name: "one issuer, deep", query: { limit: 50, issuer_id: seeded.issuerId, cursor: seeded.deepCursor } },
       { name: "one type", query: { limit: 50, type: "issuer.updated" } },
       { name: "one actor", query: { limit: 50, actor_id: seeded.actorId } },
       { name: "one actor, deep", query: { limit: 50, actor_id: seeded.actorId, cursor: seeded.deepCursor } },

@@ -2,13 +2,7 @@ import type { Db } from "@authpi/db";
 import { createAccountService } from "./accounts/service.ts";
 import { type AdminAuthOptions, type AdminAuthService, createAdminAuthService } from "./admin-auth/service.ts";
 import { type ApiKeyService, createApiKeyService } from "./api-keys/service.ts";
-import {
-  type AuditRecorder,
-  type Caller,
-  createAuditRecorder,
-  createEventService,
-  SYSTEM_CALLER,
-} from "./audit/service.ts";
+import { type Caller, createAuditRecorder, createEventService, SYSTEM_CALLER } from "./audit/service.ts";
 import { createAuthMethodService } from "./auth-methods/service.ts";
 import { createClientService } from "./clients/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -18,7 +12,7 @@ import { createIssuerRepository } from "./issuers/repository.ts";
 import { createIssuerService, createRecentIssuers, type RecentIssuers } from "./issuers/service.ts";
 import { providerArtifacts, purgeExpiredArtifacts } from "./oidc/adapter.ts";
 import { notifyIssuerChanged } from "./oidc/pool.ts";
-import { createSigningKeyService, type SigningKeyService } from "./oidc/signing-keys.ts";
+import { createSigningKeyService } from "./oidc/signing-keys.ts";
 import type { Keyring } from "./secrets/keyring.ts";
 import { type Sql, sqlOf } from "./sql.ts";
 import type { ProviderArtifacts } from "./users/provider-artifacts.ts";
@@ -61,7 +55,7 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
     db,
     clock,
     apiKeys: { ...apiKeys, ...keyWrites },
-    accounts: createAccountService(db, clock, keyWrites, audit),
+    accounts: createAccountService(sql, db, clock, keyWrites, audit),
     adminAuth,
     issuers: createIssuerService(
       createIssuerRepository(sql, options.publicUrl ?? DEFAULT_PUBLIC_URL),
@@ -73,7 +67,6 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
     health: createHealthService(db.pool),
     authMethods: createAuthMethodService(
       sql,
-      db,
       clock,
       () => options.keyring ?? missingKeyring(),
       audit,
@@ -83,13 +76,12 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
     clients: createClientService(sql, clock, artifacts, audit),
     users: createUserService(sql, clock, { artifacts }, audit),
     oidc: {
-      signingKeys: recordedRotation(
-        createSigningKeyService(
-          db,
-          clock,
-          () => options.keyring ?? missingKeyring(),
-          (issuerId) => notifyIssuerChanged(db, issuerId),
-        ),
+      signingKeys: createSigningKeyService(
+        sql,
+        db,
+        clock,
+        () => options.keyring ?? missingKeyring(),
+        notifyIssuerChanged,
         audit,
       ),
       /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
@@ -111,7 +103,10 @@ type UseCases = ReturnType<typeof useCasesOn>;
  * A write whose event is part of its own statement (`withEvent` in
  * audit/repository.ts, with `audit.values`) needs no line: one statement is
  * atomic on the pool, and inside a transaction it simply runs in it. Issuers
- * and auth methods write that way (POST one statement, PATCH a read and one).
+ * and auth methods write that way (POST one statement, PATCH a read and one),
+ * and so do an operator's session (`operator.signed_in`), a signing key
+ * rotation (the new key's INSERT, in the rotation's transaction) and the
+ * re-encryption of an auth method's secrets (`pnpm rotate-secrets`).
  */
 const AUDITED_WRITES = {
   accounts: ["bootstrap"],
@@ -183,40 +178,19 @@ function servicesOn(db: Db, sql: Sql, shared: Shared, caller: Caller): Services 
 export function createServices(db: Db, options: ServiceOptions = {}): Services {
   const clock = options.clock ?? systemClock;
   const apiKeys = createApiKeyService(db, clock, { cache: options.apiKeyCache ?? true });
+  const sql = sqlOf(db);
   const adminAuth = createAdminAuthService(
+    sql,
     db,
     clock,
     options.adminAuth ?? {},
-    createAuditRecorder(sqlOf(db), clock, SYSTEM_CALLER),
+    createAuditRecorder(sql, clock, SYSTEM_CALLER),
   );
   const recentIssuers = createRecentIssuers();
-  return servicesOn(db, sqlOf(db), { clock, apiKeys, adminAuth, recentIssuers, options }, SYSTEM_CALLER);
+  return servicesOn(db, sql, { clock, apiKeys, adminAuth, recentIssuers, options }, SYSTEM_CALLER);
 }
 
 const DEFAULT_PUBLIC_URL = "http://localhost:3000";
-
-/**
- * `issuer.signing_key_rotated` after a rotation, naming the key ids (public) that changed.
- * The keys are written through Prisma, so the event follows the rotation's commit instead
- * of sharing its transaction.
- */
-function recordedRotation(keys: SigningKeyService, audit: AuditRecorder): SigningKeyService {
-  return {
-    ...keys,
-    async rotate(accountId, issuerId, rotateOptions) {
-      const before = (await keys.list(accountId, issuerId)).data.find((key) => key.status === "current");
-      const after = await keys.rotate(accountId, issuerId, rotateOptions);
-      const current = after.data.find((key) => key.status === "current");
-      await audit.record({
-        accountId,
-        type: "issuer.signing_key_rotated",
-        resourceId: issuerId,
-        changes: { "signing_keys.current": { from: before?.id ?? null, to: current?.id ?? null } },
-      });
-      return after;
-    },
-  };
-}
 
 function missingKeyring(): never {
   throw new Error("No encryption keyring configured: pass `keyring` (from loadKeyring(env)) to createServices");

@@ -149,11 +149,28 @@ describe("key rotation", () => {
       const { account_id: accountId } = await before.accounts.bootstrap({ password: "correct horse battery staple" });
       const issuer = await before.issuers.create(accountId, { name: "Rotation" });
       const plaintexts = new Map<string, string>();
+      const methods = new Map<string, (typeof FEDERATED)[number]>();
       for (const method of FEDERATED) {
         const { body, needle } = withSecret(method);
         const { value } = await before.authMethods.create(accountId, issuer.value.id, body);
         plaintexts.set(value.id, needle);
+        methods.set(value.id, method);
       }
+      // Each re-encryption is one `auth_method.updated` by the system, its secrets only as "[set]" → "[set]".
+      const rotationEvents = async () =>
+        (await db.auditEvent.findMany({ where: { accountId, type: "auth_method.updated" }, orderBy: { id: "asc" } }))
+          // The updates made below in between (`featured`) are events too, but not the rotation's.
+          .filter((event) => !("featured" in (event.changes as object)));
+      const expectedEvents = [...methods].map(([id, method]) => ({
+        resourceId: id,
+        issuerId: issuer.value.id,
+        actorType: "system",
+        actorId: null,
+        requestId: null,
+        changes: Object.fromEntries(
+          AUTH_METHODS[method].secretKeys.map((key) => [`settings.${key}`, { from: "[set]", to: "[set]" }]),
+        ),
+      }));
       await before.authMethods.create(accountId, issuer.value.id, exampleAuthMethodBody("password"));
 
       // Without the old key nothing that needs a secret works yet.
@@ -166,7 +183,9 @@ describe("key rotation", () => {
       // The service: new key in front, rotate, then the new key alone decrypts everything.
       const both = createServices(db, { keyring: parseKeys(`${newEntry},${oldEntry}`) });
       expect(await both.authMethods.rotateSecrets({ batchSize: 2 })).toEqual({ checked: 5, rotated: 5 });
+      expect(await rotationEvents()).toMatchObject(expectedEvents);
       expect(await both.authMethods.rotateSecrets()).toEqual({ checked: 5, rotated: 0 });
+      expect(await rotationEvents()).toHaveLength(5);
       const etagsBefore = new Map<string, string>();
       for (const id of plaintexts.keys()) {
         etagsBefore.set(id, (await onlyNew.authMethods.get(accountId, issuer.value.id, id)).etag);
@@ -186,6 +205,22 @@ describe("key rotation", () => {
         expect(Object.values(values).join("\n")).toContain(secret);
       }
 
+      // A re-encryption whose event cannot be written is not made either.
+      await db.pool.query(
+        `CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$`,
+      );
+      await db.pool.query(
+        "CREATE TRIGGER refuse_events BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_events()",
+      );
+      const newestFirst = createServices(db, { keyring: parseKeys(`${newest},${newEntry}`) });
+      await expect(newestFirst.authMethods.rotateSecrets()).rejects.toThrow(/audit log unavailable/);
+      await db.pool.query("DROP TRIGGER refuse_events ON audit_events");
+      for (const id of plaintexts.keys()) {
+        expect((await db.authMethod.findUniqueOrThrow({ where: { id } })).secrets).toMatch(/^v1\.rotated\./);
+      }
+      expect(await rotationEvents()).toHaveLength(5);
+
       // The CLI (`pnpm rotate-secrets`): another key in front, then only that one.
       const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", CLI, "rotate-secrets"], {
         cwd: REPO_ROOT,
@@ -197,6 +232,14 @@ describe("key rotation", () => {
       });
       expect(stderr).toMatch(/re-encrypted 5 of 5 auth method secret\(s\) with key 'newest'/);
       for (const secret of plaintexts.values()) expect(stdout + stderr).not.toContain(secret);
+      const events = await rotationEvents();
+      expect(events).toMatchObject([...expectedEvents, ...expectedEvents]);
+      // Neither a secret nor any ciphertext (old or new) in any event.
+      const stored = JSON.stringify(await db.auditEvent.findMany({ where: { accountId } }));
+      const ciphertexts = (await db.authMethod.findMany()).flatMap((m) => (m.secrets ? m.secrets.split(".") : []));
+      for (const text of [...plaintexts.values(), ...ciphertexts.filter((part) => part.length > 12)]) {
+        expect(stored).not.toContain(text);
+      }
       const onlyNewest = createServices(db, { keyring: parseKeys(newest) });
       for (const [id, secret] of plaintexts) {
         const row = await db.authMethod.findUniqueOrThrow({ where: { id } });

@@ -51,6 +51,32 @@ async function killStalledCommit(): Promise<void> {
     .toBe(1);
 }
 
+/**
+ * Makes every event insert of this account (or those `when` names) fail, as an unavailable audit
+ * log would, while `fn` runs.
+ */
+async function refusingEvents<T>(
+  name: string,
+  fn: () => Promise<T>,
+  when = `NEW.account_id = '${api.account.accountId}'`,
+): Promise<T> {
+  const refuse = `audit_test_refuse_${name}_${process.pid}`;
+  await api.db.pool.query(
+    `CREATE OR REPLACE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$`,
+  );
+  await api.db.pool.query(
+    `CREATE TRIGGER ${refuse} BEFORE INSERT ON audit_events FOR EACH ROW
+     WHEN (${when}) EXECUTE FUNCTION ${refuse}()`,
+  );
+  try {
+    return await fn();
+  } finally {
+    await api.db.pool.query(`DROP TRIGGER IF EXISTS ${refuse} ON audit_events`);
+    await api.db.pool.query(`DROP FUNCTION IF EXISTS ${refuse}()`);
+  }
+}
+
 async function eventsOf(resourceId: string) {
   return api.db.auditEvent.findMany({ where: { accountId: api.account.accountId, resourceId } });
 }
@@ -128,16 +154,7 @@ test("a user delete whose event cannot be written keeps the user (REST and the s
   const issuerId = (await api.request("POST", "/issuers", { body: { name: "Refused users" } })).body.id as string;
   const user = await api.request("POST", `/issuers/${issuerId}/users`, { body: { email: "kept@example.com" } });
   expect(user.status).toBe(201);
-  const refuse = `audit_test_refuse_user_${process.pid}`;
-  await api.db.pool.query(
-    `CREATE OR REPLACE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
-     BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$`,
-  );
-  await api.db.pool.query(
-    `CREATE TRIGGER ${refuse} BEFORE INSERT ON audit_events FOR EACH ROW
-     WHEN (NEW.account_id = '${api.account.accountId}') EXECUTE FUNCTION ${refuse}()`,
-  );
-  try {
+  await refusingEvents("user", async () => {
     const deleted = await api.request("DELETE", `/issuers/${issuerId}/users/${user.body.id}`);
     expect(deleted.status).toBe(500);
     expect(deleted.text).not.toContain("audit log unavailable");
@@ -149,10 +166,7 @@ test("a user delete whose event cannot be written keeps the user (REST and the s
         redirect_uris: ["https://x.example.com/cb"],
       }),
     ).rejects.toThrow();
-  } finally {
-    await api.db.pool.query(`DROP TRIGGER IF EXISTS ${refuse} ON audit_events`);
-    await api.db.pool.query(`DROP FUNCTION IF EXISTS ${refuse}()`);
-  }
+  });
   expect((await api.request("GET", `/issuers/${issuerId}/users/${user.body.id}`)).status).toBe(200);
   expect(await api.db.client.count({ where: { issuerId, name: "Never" } })).toBe(0);
 });
@@ -160,26 +174,86 @@ test("a user delete whose event cannot be written keeps the user (REST and the s
 test("a change whose event cannot be written is not made either (every door, and the CLI's services)", async () => {
   const created = await api.request("POST", "/issuers", { body: { name: "Unchanged" } });
   const id = created.body.id as string;
-  const refuse = `audit_test_refuse_${process.pid}`;
-  await api.db.pool.query(
-    `CREATE OR REPLACE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $$
-     BEGIN RAISE EXCEPTION 'audit log unavailable'; END $$`,
-  );
-  await api.db.pool.query(
-    `CREATE TRIGGER ${refuse} BEFORE INSERT ON audit_events FOR EACH ROW
-     WHEN (NEW.account_id = '${api.account.accountId}') EXECUTE FUNCTION ${refuse}()`,
-  );
-  try {
+  await refusingEvents("issuer", async () => {
     const patch = await api.request("PATCH", `/issuers/${id}`, { body: { name: "Changed" } });
     expect(patch.status).toBe(500);
     expect(patch.text).not.toContain("audit log unavailable");
     await expect(api.services.issuers.delete(api.account.accountId, id)).rejects.toThrow();
     await expect(api.services.issuers.create(api.account.accountId, { name: "Never" })).rejects.toThrow();
-  } finally {
-    await api.db.pool.query(`DROP TRIGGER IF EXISTS ${refuse} ON audit_events`);
-    await api.db.pool.query(`DROP FUNCTION IF EXISTS ${refuse}()`);
-  }
+  });
   const issuer = await api.request("GET", `/issuers/${id}`);
   expect(issuer.body).toMatchObject({ name: "Unchanged", status: "active" });
   expect(await api.db.issuer.count({ where: { accountId: api.account.accountId, name: "Never" } })).toBe(0);
+});
+
+test("an operator sign-in whose event cannot be written leaves no session; a sign-in writes one session and one event", async () => {
+  const operator = await api.db.adminUser.findFirstOrThrow({ where: { accountId: api.account.accountId } });
+  const sessions = () => api.db.adminSession.count({ where: { adminUserId: operator.id } });
+  const signedIn = () =>
+    api.db.auditEvent.count({ where: { accountId: api.account.accountId, type: "operator.signed_in" } });
+  const credentials = { email: api.account.adminEmail, password: api.account.adminPassword };
+  const [sessionsBefore, eventsBefore] = [await sessions(), await signedIn()];
+  await refusingEvents("sign_in", async () => {
+    await expect(api.services.adminAuth.signIn(credentials)).rejects.toThrow();
+  });
+  expect([await sessions(), await signedIn()]).toEqual([sessionsBefore, eventsBefore]);
+
+  const { operator: view } = await api.services.adminAuth.signIn(credentials);
+  expect([await sessions(), await signedIn()]).toEqual([sessionsBefore + 1, eventsBefore + 1]);
+  const [event] = await api.db.auditEvent.findMany({
+    where: { accountId: api.account.accountId, type: "operator.signed_in" },
+    orderBy: { id: "desc" },
+    take: 1,
+  });
+  expect(event).toMatchObject({ actorType: "operator", actorId: view.id, resourceId: view.id, issuerId: null });
+});
+
+test("a signing key rotation whose event cannot be written keeps the keys as they were; a rotation writes one event", async () => {
+  const issuerId = (await api.request("POST", "/issuers", { body: { name: "Refused rotation" } })).body.id as string;
+  const keys = async () =>
+    (await api.db.oidcSigningKey.findMany({ where: { issuerId }, orderBy: { id: "asc" } })).map((k) => [
+      k.id,
+      k.status,
+    ]);
+  const path = `/issuers/${issuerId}/signing-keys`;
+  expect((await api.request("GET", path)).status).toBe(200);
+  const before = await keys();
+  expect(before).toHaveLength(1);
+  await refusingEvents("rotation", async () => {
+    const rotated = await api.request("POST", `${path}/rotate`, { body: {} });
+    expect(rotated.status).toBe(500);
+    expect(rotated.text).not.toContain("audit log unavailable");
+  });
+  expect(await keys()).toEqual(before);
+  expect(await eventsOf(issuerId)).toHaveLength(1); // issuer.created only
+
+  const rotated = await api.request("POST", `${path}/rotate`, { body: {} });
+  expect(rotated.status).toBe(200);
+  const after = await keys();
+  expect(after).toHaveLength(2);
+  const events = (await eventsOf(issuerId)).filter((e) => e.type === "issuer.signing_key_rotated");
+  expect(events).toHaveLength(1);
+  expect(events[0]?.changes).toEqual({
+    "signing_keys.current": { from: before[0]?.[0], to: after.find(([, status]) => status === "current")?.[0] },
+  });
+});
+
+test("a bootstrap whose event cannot be written leaves no account, operator or key", async () => {
+  const accountName = `Refused bootstrap ${process.pid}`;
+  const email = `refused-${process.pid}@example.com`;
+  await refusingEvents(
+    "bootstrap",
+    async () => {
+      await expect(
+        api.services.accounts.bootstrap({ accountName, email, password: "refused-horse-battery" }),
+      ).rejects.toThrow(/audit log unavailable/);
+    },
+    `NEW.type = 'account.created' AND NEW.changes -> 'name' ->> 'to' = '${accountName}'`,
+  );
+  expect(await api.db.account.count({ where: { name: accountName } })).toBe(0);
+  expect(await api.db.adminUser.count({ where: { email } })).toBe(0);
+
+  const { account_id } = await api.services.accounts.bootstrap({ accountName, email, password: "kept-horse-battery" });
+  const events = await api.db.auditEvent.findMany({ where: { accountId: account_id }, orderBy: { id: "asc" } });
+  expect(events.map((e) => e.type)).toEqual(["account.created", "api_key.created"]);
 });

@@ -153,6 +153,20 @@ describe("statements per use case", () => {
     expect(update[3]).toMatch(/^WITH changed AS \(UPDATE auth_methods .*INSERT INTO audit_events /);
   });
 
+  test("a purge writes the events of all the issuers it removed in one statement", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { value } = await services.issuers.create(account.accountId, { name: `Purged ${i}` });
+      await services.issuers.delete(account.accountId, value.id);
+      ids.push(value.id);
+    }
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    const purge = await measure(() => services.issuers.purgeExpired(later, { accountId: account.accountId }));
+    expect(purge.filter((s) => s.includes("INSERT INTO audit_events"))).toHaveLength(1);
+    const events = await db.auditEvent.findMany({ where: { accountId: account.accountId, type: "issuer.purged" } });
+    expect(events.map((e) => [e.resourceId, e.issuerId]).sort()).toEqual(ids.map((id) => [id, id]).sort());
+  });
+
   test("a cached API key costs no statement; its revocation is seen at once", async () => {
     await services.apiKeys.authenticate(account.apiKey);
     // The listener connects in the background; once it listens, lookups are served from memory.

@@ -73,6 +73,23 @@ describe("signing keys per issuer", () => {
     await expect(jwtVerify(after.access_token, keySet)).resolves.toBeTruthy();
   });
 
+  it("a rotation inside a transaction (an Idempotency-Key request) is published once it commits, not before", async () => {
+    const kids = async () => (await jwks()).keys.map((key) => key.kid);
+    const before = await kids();
+    let current: string | undefined;
+    await h.services.transaction(async (tx) => {
+      const rotated = await tx.oidc.signingKeys.rotate(h.account.accountId, issuerId);
+      // The answer is read in the transaction: it shows the new key.
+      current = rotated.data.find((key) => key.status === "current")?.id;
+      expect(current).toBeDefined();
+      expect(before).not.toContain(current);
+      // Other processes hear of it only at commit: a provider rebuilt now would keep the old keys.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await kids()).toEqual(before);
+    });
+    await expect.poll(kids).toContain(current);
+  });
+
   it("drops a previous key from the JWKS once its tokens have all expired", async () => {
     const later = new Date(Date.now() + (PREVIOUS_KEY_RETENTION_SECONDS + 1) * 1000);
     expect(await h.services.oidc.signingKeys.purgeRetired(later)).toBeGreaterThanOrEqual(1);

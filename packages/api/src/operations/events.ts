@@ -25,7 +25,8 @@ export const eventOperations = {
     description:
       "The account's audit events, newest first, with keyset pagination: one per change made through the " +
       "API, the admin UI or the CLI, with its actor, request id and changed fields (secrets only as " +
-      '`"[set]"`). Kept 90 days. Filter by `resource_id`, `type` or `actor_id`.',
+      '`"[set]"`). Kept 90 days. Filter by `resource_id`, `issuer_id` (the issuer and its auth methods, ' +
+      "clients, users and signing keys), `type` or `actor_id`.",
     query: ListEventsQuery,
     response: {
       status: 200,

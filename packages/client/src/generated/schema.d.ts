@@ -278,7 +278,7 @@ export interface paths {
         };
         /**
          * List Events
-         * @description The account's audit events, newest first, with keyset pagination: one per change made through the API, the admin UI or the CLI, with its actor, request id and changed fields (secrets only as `"[set]"`). Kept 90 days. Filter by `resource_id`, `type` or `actor_id`.
+         * @description The account's audit events, newest first, with keyset pagination: one per change made through the API, the admin UI or the CLI, with its actor, request id and changed fields (secrets only as `"[set]"`). Kept 90 days. Filter by `resource_id`, `issuer_id` (the issuer and its auth methods, clients, users and signing keys), `type` or `actor_id`.
          */
         get: operations["listEvents"];
         put?: never;
@@ -7354,6 +7354,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Only events of this resource (`iss_…`, `am_…`, `key_…`). */
                 resource_id?: string;
+                /** @description Only events of this issuer (`iss_…`) and of its auth methods, clients, users and signing keys. */
+                issuer_id?: string;
                 /** @description Only events of this type. */
                 type?: "account.created" | "issuer.created" | "issuer.updated" | "issuer.deleted" | "issuer.restored" | "issuer.purged" | "issuer.signing_key_rotated" | "auth_method.created" | "auth_method.updated" | "auth_method.deleted" | "api_key.created" | "api_key.revoked" | "operator.signed_in" | "client.created" | "client.updated" | "client.deleted" | "client.secret_rotated" | "user.created" | "user.updated" | "user.deleted" | "user.sessions_revoked" | "user.factor_removed";
                 /** @description Only events made by this API key or operator. */

@@ -76,6 +76,11 @@ export const ListEventsQuery = z.strictObject({
   limit: ListLimit,
   cursor: z.string().max(64).optional().describe("Pagination cursor (event ID from previous response)"),
   resource_id: z.string().max(64).optional().describe("Only events of this resource (`iss_…`, `am_…`, `key_…`)."),
+  issuer_id: z
+    .string()
+    .max(64)
+    .optional()
+    .describe("Only events of this issuer (`iss_…`) and of its auth methods, clients, users and signing keys."),
   type: z
     .enum(EVENT_TYPES as [EventType, ...EventType[]])
     .optional()

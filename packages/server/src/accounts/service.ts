@@ -5,6 +5,7 @@ import { hash } from "@node-rs/argon2";
 import type { ApiKeyWrites } from "../api-keys/service.ts";
 import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
+import { type Sql, statement } from "../sql.ts";
 
 export interface BootstrapInput {
   email?: string | undefined;
@@ -26,7 +27,18 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
 }
 
-export function createAccountService(db: Db, clock: Clock, apiKeys: ApiKeyWrites, audit: AuditRecorder) {
+// On the `Sql` executor, so the account, its owner, its event and its first key share one transaction.
+const INSERT_ACCOUNT = statement(
+  "account_insert",
+  "INSERT INTO accounts (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+);
+const INSERT_OWNER = statement(
+  "account_insert_owner",
+  "INSERT INTO admin_users (id, account_id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+);
+
+/** `sql` must be a transaction for the bootstrap to be atomic (`AUDITED_WRITES` runs it in one). */
+export function createAccountService(sql: Sql, db: Db, clock: Clock, apiKeys: ApiKeyWrites, audit: AuditRecorder) {
   return {
     /** Creates an account with its owner operator and a first API key (the bootstrap CLI). */
     async bootstrap(input: BootstrapInput = {}): Promise<BootstrapResult> {
@@ -49,12 +61,11 @@ export function createAccountService(db: Db, clock: Clock, apiKeys: ApiKeyWrites
       const now = clock();
       const accountId = newId("account");
       const passwordHash = await hashPassword(password);
-      await db.$transaction([
-        db.account.create({ data: { id: accountId, name, createdAt: now, updatedAt: now } }),
-        db.adminUser.create({ data: { id: newId("adminUser"), accountId, email, passwordHash, createdAt: now } }),
-      ]);
+      await sql.query(INSERT_ACCOUNT, [accountId, name, now]);
+      await sql.query(INSERT_OWNER, [newId("adminUser"), accountId, email, passwordHash, now]);
       await audit.record({
         accountId,
+        issuerId: null,
         type: "account.created",
         resourceId: accountId,
         changes: diffChanges(undefined, { name }),

@@ -3,9 +3,11 @@ import type { Db } from "@authpi/db";
 import { DomainError, newId, type Operator, parseOrThrow, SignInInput, toTimestamp } from "@authpi/domain";
 import { verify } from "@node-rs/argon2";
 import { hashPassword } from "../accounts/service.ts";
+import { withEvent } from "../audit/repository.ts";
 import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import { connectCounterStore, whenConnected } from "../rate-limit/redis.ts";
+import { type Sql, statement } from "../sql.ts";
 import { createAttemptLimiter } from "./attempts.ts";
 
 export interface AdminAuthOptions {
@@ -53,6 +55,16 @@ function emailKey(email: string): string {
   return createHash("sha256").update(email).digest("base64url");
 }
 
+// The session and its `operator.signed_in` event in one statement: neither without the other.
+const INSERT_SESSION = statement(
+  "admin_session_insert",
+  withEvent(
+    `INSERT INTO admin_sessions (id, admin_user_id, token_hash, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    6,
+  ),
+);
+
 function invalidCredentials(): DomainError {
   // One message for an unknown email and a wrong password: no account enumeration.
   return new DomainError("invalid_credentials", "The email or password is incorrect");
@@ -74,7 +86,13 @@ export function toOperator(principal: AdminPrincipal): Operator {
 }
 
 /** Operator sign-in for the admin UI: argon2id passwords, server-side sessions in Postgres. */
-export function createAdminAuthService(db: Db, clock: Clock, options: AdminAuthOptions, audit: AuditRecorder) {
+export function createAdminAuthService(
+  sql: Sql,
+  db: Db,
+  clock: Clock,
+  options: AdminAuthOptions,
+  audit: AuditRecorder,
+) {
   const ttlMs = (options.sessionTtlSeconds ?? 12 * 3600) * 1000;
   const windowSeconds = options.failureWindowSeconds ?? 15 * 60;
   const prefix = `${options.keyPrefix ?? "authpi:rl"}:signin`;
@@ -138,23 +156,22 @@ export function createAdminAuthService(db: Db, clock: Clock, options: AdminAuthO
       const now = clock();
       const token = randomBytes(32).toString("base64url");
       const expiresAt = new Date(now.getTime() + ttlMs);
-      const session = await db.adminSession.create({
-        data: { id: newId("session"), adminUserId: user.id, tokenHash: hashToken(token), createdAt: now, expiresAt },
-      });
-      // After the session exists (a failed write here fails the sign-in; the unsent cookie's session is inert).
-      await audit.record({
+      const sessionId = newId("session");
+      const event = audit.values({
         accountId: user.accountId,
+        issuerId: null,
         type: "operator.signed_in",
         resourceId: user.id,
         actor: { type: "operator", id: user.id },
         changes: {},
       });
+      await sql.query(INSERT_SESSION, [sessionId, user.id, Buffer.from(hashToken(token)), now, expiresAt, ...event]);
       const principal: AdminPrincipal = {
         adminUserId: user.id,
         accountId: user.accountId,
         email: user.email,
         role: user.role,
-        sessionId: session.id,
+        sessionId,
         expiresAt,
       };
       return { token, expiresAt, operator: toOperator(principal) };

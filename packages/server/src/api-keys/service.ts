@@ -200,6 +200,7 @@ export function createApiKeyService(db: Db, clock: Clock, options: { cache?: boo
           const apiKey = toView(row);
           await audit.record({
             accountId,
+            issuerId: null,
             type: "api_key.created",
             resourceId: apiKey.id,
             changes: diffChanges(undefined, { name: apiKey.name, prefix: apiKey.prefix }),
@@ -218,6 +219,7 @@ export function createApiKeyService(db: Db, clock: Clock, options: { cache?: boo
           if (revoked.length) {
             await audit.record({
               accountId,
+              issuerId: null,
               type: "api_key.revoked",
               resourceId: id,
               changes: { revoked_at: { from: null, to: apiKey.revoked_at } },

@@ -20,6 +20,8 @@ export function eventJson(alias: string): string {
 export interface EventRow {
   id: string;
   accountId: string;
+  /** The issuer of the resource; null for account-level resources (the account, API keys, operators). */
+  issuerId: string | null;
   type: string;
   actor: EventActor;
   resourceType: string;
@@ -30,11 +32,15 @@ export interface EventRow {
 }
 
 const EVENT_COLUMNS =
-  "id, account_id, type, actor_type, actor_id, resource_type, resource_id, request_id, changes, created_at";
+  "id, account_id, issuer_id, type, actor_type, actor_id, resource_type, resource_id, request_id, changes, created_at";
+/** The type of each of `EVENT_COLUMNS`, for parameters that Postgres cannot infer (`withEvent`, `unnest`). */
+const COLUMN_TYPES = ["text", "text", "text", "text", "text", "text", "text", "text", "text", "jsonb", "timestamptz"];
 
-const INSERT = statement(
-  "audit_event_insert",
-  `INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10)`,
+/** Any number of events in one statement: one array parameter per column. */
+const INSERT_MANY = statement(
+  "audit_event_insert_many",
+  `INSERT INTO audit_events (${EVENT_COLUMNS})
+   SELECT * FROM unnest(${COLUMN_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(", ")})`,
 );
 
 /** An event's column values, in `EVENT_COLUMNS` order: the parameters of its insert. */
@@ -42,6 +48,7 @@ export function eventValues(row: EventRow): unknown[] {
   return [
     row.id,
     row.accountId,
+    row.issuerId,
     row.type,
     row.actor.type,
     row.actor.id,
@@ -62,9 +69,7 @@ export function eventValues(row: EventRow): unknown[] {
  */
 export function withEvent(change: string, first: number): string {
   const p = (i: number, type: string) => `$${first + i}::${type}`;
-  const values = ["text", "text", "text", "text", "text", "text", "text", "text", "jsonb", "timestamptz"]
-    .map((type, i) => p(i, type))
-    .join(", ");
+  const values = COLUMN_TYPES.map((type, i) => p(i, type)).join(", ");
   return `WITH changed AS (${change}),
     event AS (INSERT INTO audit_events (${EVENT_COLUMNS}) SELECT ${values} FROM changed)
     SELECT * FROM changed`;
@@ -80,12 +85,14 @@ const PURGE_BATCH = 5_000;
 /** The filters of a page, each matched by its own `(account_id, <column>, id DESC)` index. */
 export interface EventFilters {
   resourceId?: string | undefined;
+  issuerId?: string | undefined;
   type?: string | undefined;
   actorId?: string | undefined;
 }
 
 const FILTER_COLUMNS = [
   ["resourceId", "resource_id"],
+  ["issuerId", "issuer_id"],
   ["type", "type"],
   ["actorId", "actor_id"],
 ] as const;
@@ -120,8 +127,14 @@ const pages = new Map<string, Statement>();
 /** Every query on `audit_events`; `sql` is the pool or the caller's transaction. */
 export function createAuditRepository(sql: Sql) {
   return {
-    async insert(row: EventRow): Promise<void> {
-      await sql.query(INSERT, eventValues(row));
+    /** One statement whatever the number of events (a purge of many issuers). */
+    async insert(rows: readonly EventRow[]): Promise<void> {
+      if (rows.length === 0) return;
+      const values = rows.map(eventValues);
+      await sql.query(
+        INSERT_MANY,
+        COLUMN_TYPES.map((_, column) => values.map((row) => row[column])),
+      );
     },
 
     /** The page as the API's list JSON; `cursorFound` is false when the cursor is no event of this account. */

@@ -40,6 +40,12 @@ export function operatorCaller(operatorId: string, requestId: string | null): Ca
 
 export interface EventDraft {
   accountId: string;
+  /**
+   * The issuer the resource belongs to (the issuer itself for issuer events; the issuer of an auth
+   * method, client, user or signing key); null for account-level resources. Its Activity tab lists
+   * them all (`issuer_id` filter).
+   */
+  issuerId: string | null;
   type: EventType;
   resourceId: string;
   changes: EventChanges;
@@ -61,6 +67,7 @@ export function createAuditRecorder(sql: Sql, clock: Clock, caller: Caller) {
     return {
       id,
       accountId: draft.accountId,
+      issuerId: draft.issuerId,
       type: draft.type,
       actor: draft.actor ?? caller.actor,
       resourceType: draft.type.slice(0, draft.type.indexOf(".")) as EventResourceType,
@@ -72,9 +79,9 @@ export function createAuditRecorder(sql: Sql, clock: Clock, caller: Caller) {
   }
   return {
     caller,
-    /** The event as its own statement, right after the write (inside the write's transaction). */
-    async record(draft: EventDraft): Promise<void> {
-      await repo.insert(row(draft));
+    /** The events as one statement of their own, right after the write (inside the write's transaction). */
+    async record(...drafts: EventDraft[]): Promise<void> {
+      await repo.insert(drafts.map(row));
     },
     /** The event's values for a statement built with `withEvent`: the change and its event in one. */
     values: (draft: EventDraft): unknown[] => eventValues(row(draft)),
@@ -98,6 +105,7 @@ export function createEventService(sql: Sql, clock: Clock) {
         limit: query.limit,
         cursor: query.cursor,
         resourceId: query.resource_id,
+        issuerId: query.issuer_id,
         type: query.type,
         actorId: query.actor_id,
       });

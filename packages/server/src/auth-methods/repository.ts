@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { Db } from "@authpi/db";
 import { AUTH_METHOD_TYPES, type AuthMethodConfig, type AuthMethodType, authMethodDefinition } from "@authpi/domain";
 import { withEvent } from "../audit/repository.ts";
 import { type Sql, statement } from "../sql.ts";
@@ -149,6 +148,26 @@ function statementsFor(publicUrl: string) {
 
 const STATEMENTS = new Map<string, ReturnType<typeof statementsFor>>();
 
+/** Cold path (`pnpm rotate-secrets`): the next methods with secrets, by id, with what their event needs. */
+const SECRETS_AFTER = statement(
+  "auth_method_secrets_after",
+  `SELECT a.id, a.issuer_id, a.secrets, i.account_id FROM auth_methods a JOIN issuers i ON i.id = a.issuer_id
+   WHERE a.secrets IS NOT NULL AND a.id > $1 ORDER BY a.id LIMIT $2`,
+);
+
+/** New ciphertext for the same secrets, with its event; only while the ciphertext is still `$2`. */
+const REPLACE_SECRETS = statement(
+  "auth_method_replace_secrets",
+  withEvent("UPDATE auth_methods SET secrets = $3 WHERE id = $1 AND secrets = $2 RETURNING id", 4),
+);
+
+export interface StoredSecrets {
+  id: string;
+  issuer_id: string;
+  secrets: string;
+  account_id: string;
+}
+
 export interface Written {
   id: string;
   version: number;
@@ -162,7 +181,7 @@ export interface Sibling {
 }
 
 /** Every query on `auth_methods`; `sql` is the pool or the caller's transaction. */
-export function createAuthMethodRepository(sql: Sql, db: Db, publicUrl: string) {
+export function createAuthMethodRepository(sql: Sql, publicUrl: string) {
   let statements = STATEMENTS.get(publicUrl);
   if (!statements) {
     statements = statementsFor(publicUrl);
@@ -260,20 +279,13 @@ export function createAuthMethodRepository(sql: Sql, db: Db, publicUrl: string) 
       return (await sql.query(DELETE_AT_VERSION, [id, version, ...event])).length === 1;
     },
 
-    /** Cold path (`pnpm rotate-secrets`): Prisma. */
-    secretsAfter(after: string, take: number) {
-      return db.authMethod.findMany({
-        where: { secrets: { not: null }, id: { gt: after } },
-        select: { id: true, secrets: true },
-        orderBy: { id: "asc" },
-        take,
-      });
+    secretsAfter(after: string, take: number): Promise<StoredSecrets[]> {
+      return sql.query<StoredSecrets>(SECRETS_AFTER, [after, take]);
     },
 
-    /** Replaces the ciphertext only if it is still `current`; whether it did. */
-    async replaceSecrets(id: string, current: string, fresh: string | null): Promise<boolean> {
-      const { count } = await db.authMethod.updateMany({ where: { id, secrets: current }, data: { secrets: fresh } });
-      return count === 1;
+    /** Replaces the ciphertext (and writes its event) only if it is still `current`; whether it did. */
+    async replaceSecrets(id: string, current: string, fresh: string | null, event: unknown[]): Promise<boolean> {
+      return (await sql.query(REPLACE_SECRETS, [id, current, fresh, ...event])).length === 1;
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { Db } from "@authpi/db";
 import {
   type AuthMethod,
   type AuthMethodConfig,
@@ -15,6 +14,7 @@ import {
   MAX_AUTH_METHODS_PER_ISSUER,
   newId,
   splitSecrets,
+  touchedSecrets,
 } from "@authpi/domain";
 import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
@@ -124,13 +124,12 @@ function storedConfig(row: AuthMethodRow): AuthMethodConfig {
  */
 export function createAuthMethodService(
   sql: Sql,
-  db: Db,
   clock: Clock,
   keyring: () => Keyring,
   audit: AuditRecorder,
   publicUrl: string,
 ) {
-  const repo = createAuthMethodRepository(sql, db, publicUrl);
+  const repo = createAuthMethodRepository(sql, publicUrl);
 
   /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted. */
   async function lockIssuer(tx: AuthMethodRepository, issuerId: string): Promise<void> {
@@ -151,7 +150,7 @@ export function createAuthMethodService(
 
   /** Runs `fn` in a transaction with a repository bound to it. */
   function inTransaction<T>(fn: (tx: AuthMethodRepository) => Promise<T>): Promise<T> {
-    return sql.transaction((tx) => fn(createAuthMethodRepository(tx, db, publicUrl)));
+    return sql.transaction((tx) => fn(createAuthMethodRepository(tx, publicUrl)));
   }
 
   return {
@@ -176,6 +175,7 @@ export function createAuthMethodService(
       const ciphertext = encryptSecrets(keyring(), secrets, id);
       const event = audit.values({
         accountId,
+        issuerId: issuer.issuer_id,
         type: "auth_method.created",
         resourceId: id,
         changes: auditDiff(undefined, config),
@@ -232,6 +232,7 @@ export function createAuthMethodService(
           const change = { config: next, publicSettings: split.settings, secrets: ciphertext, updatedAt: clock() };
           const event = audit.values({
             accountId,
+            issuerId: row.issuer_id,
             type: "auth_method.updated",
             resourceId: row.id,
             changes: auditDiff(toConfig(row, secrets), next),
@@ -263,6 +264,7 @@ export function createAuthMethodService(
         attempt: async ({ row }) => {
           const event = audit.values({
             accountId,
+            issuerId: row.issuer_id,
             type: "auth_method.deleted",
             resourceId: row.id,
             changes: auditDiff(storedConfig(row), undefined),
@@ -280,6 +282,8 @@ export function createAuthMethodService(
      * Re-encrypts every stored secret with the newest key (`pnpm rotate-secrets`).
      * The API object does not change, so neither do versions and ETags. A row
      * written concurrently is left alone (it was just encrypted with the newest key).
+     * Each re-encryption writes its `auth_method.updated` (the secrets as
+     * "[set]" → "[set]") in the same statement.
      */
     async rotateSecrets(options: { batchSize?: number } = {}): Promise<{ checked: number; rotated: number }> {
       const ring = keyring();
@@ -294,8 +298,16 @@ export function createAuthMethodService(
           checked++;
           const current = row.secrets;
           if (current === null || ciphertextKeyId(current) === ring.current.id) continue;
-          const fresh = encryptSecrets(ring, decryptSecrets(ring, current, row.id), row.id);
-          if (await repo.replaceSecrets(row.id, current, fresh)) rotated++;
+          const secrets = decryptSecrets(ring, current, row.id);
+          const fresh = encryptSecrets(ring, secrets, row.id);
+          const event = audit.values({
+            accountId: row.account_id,
+            issuerId: row.issuer_id,
+            type: "auth_method.updated",
+            resourceId: row.id,
+            changes: touchedSecrets(Object.keys(secrets).map((key) => `settings.${key}`)),
+          });
+          if (await repo.replaceSecrets(row.id, current, fresh, event)) rotated++;
         }
         after = rows.at(-1)?.id ?? after;
       }

@@ -101,6 +101,7 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
       const created = withSecret(row, secret);
       await audit.record({
         accountId,
+        issuerId: issuer.id,
         type: "client.created",
         resourceId: id,
         changes: diffChanges(undefined, created.value, CLIENT_DIFF),
@@ -127,6 +128,7 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
           const after = versioned(updated);
           await audit.record({
             accountId,
+            issuerId: row.issuerId,
             type: "client.updated",
             resourceId: row.id,
             changes: diffChanges(toClient(row), after.value, CLIENT_DIFF),
@@ -149,6 +151,7 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
           await artifacts.revokeClient(sql, row.issuerId, row.id);
           await audit.record({
             accountId,
+            issuerId: row.issuerId,
             type: "client.deleted",
             resourceId: row.id,
             changes: diffChanges(toClient(row), undefined, CLIENT_DIFF),
@@ -197,6 +200,7 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
           const rotated = withSecret(updated, secret);
           await audit.record({
             accountId,
+            issuerId: row.issuerId,
             type: "client.secret_rotated",
             resourceId: row.id,
             changes: {

@@ -102,6 +102,7 @@ export function createIssuerService(
     const after = { ...before, ...next, deleted_at: null, purge_after: null };
     const event = audit.values({
       accountId,
+      issuerId: row.id,
       type: before.status === "deleted" ? "issuer.restored" : "issuer.updated",
       resourceId: row.id,
       changes: diffChanges(before, after, { ignore: AUDIT_IGNORED_FIELDS }),
@@ -142,6 +143,7 @@ export function createIssuerService(
       const state = { ...issuerConfig, deleted_at: null, purge_after: null };
       const event = audit.values({
         accountId,
+        issuerId: id,
         type: "issuer.created",
         resourceId: id,
         changes: diffChanges(undefined, state, { ignore: AUDIT_IGNORED_FIELDS }),
@@ -181,6 +183,7 @@ export function createIssuerService(
           const purgeAt = purgeAfter(now, config.deleteGraceDays);
           const event = audit.values({
             accountId,
+            issuerId: row.id,
             type: "issuer.deleted",
             resourceId: row.id,
             changes: {
@@ -199,9 +202,16 @@ export function createIssuerService(
     /** Hard-deletes issuers whose grace period has passed; returns how many. */
     async purgeExpired(now = clock(), scope: { accountId?: string } = {}): Promise<number> {
       const purged = await repo.purgeExpired(now, scope.accountId);
-      for (const issuer of purged) {
-        await audit.record({ accountId: issuer.account_id, type: "issuer.purged", resourceId: issuer.id, changes: {} });
-      }
+      // One statement for the whole batch's events.
+      await audit.record(
+        ...purged.map((issuer) => ({
+          accountId: issuer.account_id,
+          issuerId: issuer.id,
+          type: "issuer.purged" as const,
+          resourceId: issuer.id,
+          changes: {},
+        })),
+      );
       return purged.length;
     },
   };

@@ -6,6 +6,7 @@ import type Provider from "oidc-provider";
 import pg from "pg";
 import { decryptSecrets } from "../secrets/cipher.ts";
 import type { Keyring } from "../secrets/keyring.ts";
+import { type Sql, statement } from "../sql.ts";
 import {
   buildProvider,
   type ConfiguredMethod,
@@ -225,7 +226,9 @@ export function createProviderPool(db: Db, options: ProviderPoolOptions) {
 
 export type ProviderPool = ReturnType<typeof createProviderPool>;
 
-/** Tells every process to drop its provider for this issuer. */
-export async function notifyIssuerChanged(db: Db, issuerId: string): Promise<void> {
-  await db.$executeRaw`SELECT pg_notify(${OIDC_CHANNEL}, ${issuerId})`;
+const NOTIFY = statement("oidc_notify_issuer", "SELECT pg_notify($1, $2)");
+
+/** Tells every process to drop its provider for this issuer; in a transaction, once it commits. */
+export async function notifyIssuerChanged(sql: Sql, issuerId: string): Promise<void> {
+  await sql.query(NOTIFY, [OIDC_CHANNEL, issuerId]);
 }

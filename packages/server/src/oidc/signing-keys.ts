@@ -2,9 +2,12 @@ import { generateKeyPairSync, type JsonWebKey } from "node:crypto";
 import type { Db, OidcSigningKeyModel as SigningKeyRow } from "@authpi/db";
 import { DomainError, isId, SigningKey, toTimestamp } from "@authpi/domain";
 import { calculateJwkThumbprint } from "jose";
+import { withEvent } from "../audit/repository.ts";
+import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import { decryptString, encryptString } from "../secrets/cipher.ts";
 import type { Keyring } from "../secrets/keyring.ts";
+import { type Sql, statement } from "../sql.ts";
 
 export type SigningAlg = "RS256" | "ES256";
 
@@ -53,19 +56,49 @@ async function generate(alg: SigningAlg): Promise<{ kid: string; publicJwk: Json
   return { kid, publicJwk, privateJwk: privateKey.export({ format: "jwk" }) };
 }
 
+// A rotation: one transaction on the `Sql` executor, its event in the new key's INSERT (`withEvent`).
+// Concurrent rotations of one issuer serialize on its row: without the lock, both demote the
+// same current key and the second insert breaks the one-current-key index (a 500).
+const LOCK_ISSUER = statement("signing_key_lock_issuer", "SELECT 1 FROM issuers WHERE id = $1 FOR UPDATE");
+// Earlier previous keys sign nothing new either; they keep their own retire_after.
+const DEMOTE_CURRENT = statement(
+  "signing_key_demote_current",
+  `UPDATE oidc_signing_keys SET status = 'previous', rotated_at = $2, retire_after = $3
+   WHERE issuer_id = $1 AND status = 'current' RETURNING id`,
+);
+const INSERT_CURRENT = statement(
+  "signing_key_insert_current",
+  withEvent(
+    `INSERT INTO oidc_signing_keys (id, issuer_id, alg, status, public_jwk, private_jwk, created_at)
+     VALUES ($1, $2, $3, 'current', $4, $5, $6) RETURNING id`,
+    7,
+  ),
+);
+/** Live keys, current first; keys past their retention are left out (and removed by the purge). */
+const LIVE_KEYS = statement(
+  "signing_key_live",
+  `SELECT id, issuer_id AS "issuerId", alg, status, public_jwk AS "publicJwk", private_jwk AS "privateJwk",
+     created_at AS "createdAt", rotated_at AS "rotatedAt", retire_after AS "retireAfter"
+   FROM oidc_signing_keys
+   WHERE issuer_id = $1 AND (status = 'current' OR (status = 'previous' AND retire_after > $2))
+   ORDER BY status = 'current' DESC, created_at DESC`,
+);
+
+/**
+ * `sql` is where rotations run their transaction (the pool, or the request's
+ * transaction, which they then join as a savepoint); `notify` runs in it, so
+ * other processes hear of a rotation once it commits.
+ */
 export function createSigningKeyService(
+  sql: Sql,
   db: Db,
   clock: Clock,
   keyring: () => Keyring,
-  notify: (issuerId: string) => Promise<void>,
+  notify: (tx: Sql, issuerId: string) => Promise<void>,
+  audit: AuditRecorder,
 ) {
-  /** Live keys, current first; keys past their retention are left out (and removed by the purge). */
-  async function liveKeys(issuerId: string): Promise<SigningKeyRow[]> {
-    const rows = await db.oidcSigningKey.findMany({
-      where: { issuerId, OR: [{ status: "current" }, { status: "previous", retireAfter: { gt: clock() } }] },
-      orderBy: { createdAt: "desc" },
-    });
-    return rows.sort((a, b) => Number(b.status === "current") - Number(a.status === "current"));
+  function liveKeys(issuerId: string, on: Sql = sql): Promise<SigningKeyRow[]> {
+    return on.query<SigningKeyRow>(LIVE_KEYS, [issuerId, clock()]);
   }
 
   async function insertKey(issuerId: string, alg: SigningAlg): Promise<void> {
@@ -129,41 +162,39 @@ export function createSigningKeyService(
 
     /**
      * A new current key; the one before becomes `previous` and stays published until every token it
-     * signed has expired. Every process drops its provider for the issuer (NOTIFY).
+     * signed has expired. Every process drops its provider for the issuer (NOTIFY). The
+     * `issuer.signing_key_rotated` event names the key ids (public) that changed.
      */
     async rotate(accountId: string, issuerId: string, options: { alg?: SigningAlg } = {}) {
       await issuerOf(accountId, issuerId);
       await ensure(issuerId);
       const now = clock();
-      const { kid, publicJwk, privateJwk } = await generate(options.alg ?? "RS256");
       const alg = options.alg ?? "RS256";
-      await db.$transaction(async (tx) => {
-        // Concurrent rotations of one issuer serialize on its row: without the lock, both demote the
-        // same current key and the second insert breaks the one-current-key index (a 500).
-        await tx.$queryRaw`SELECT 1 FROM issuers WHERE id = ${issuerId} FOR UPDATE`;
-        await tx.oidcSigningKey.updateMany({
-          where: { issuerId, status: "current" },
-          data: {
-            status: "previous",
-            rotatedAt: now,
-            retireAfter: new Date(now.getTime() + PREVIOUS_KEY_RETENTION_SECONDS * 1000),
-          },
+      const { kid, publicJwk, privateJwk } = await generate(alg);
+      const rows = await sql.transaction(async (tx) => {
+        await tx.query(LOCK_ISSUER, [issuerId]);
+        const retireAfter = new Date(now.getTime() + PREVIOUS_KEY_RETENTION_SECONDS * 1000);
+        const [demoted] = await tx.query<{ id: string }>(DEMOTE_CURRENT, [issuerId, now, retireAfter]);
+        const event = audit.values({
+          accountId,
+          issuerId,
+          type: "issuer.signing_key_rotated",
+          resourceId: issuerId,
+          changes: { "signing_keys.current": { from: demoted?.id ?? null, to: kid } },
         });
-        // Earlier previous keys stop signing nothing new either; they keep their own retire_after.
-        await tx.oidcSigningKey.create({
-          data: {
-            id: kid,
-            issuerId,
-            alg,
-            status: "current",
-            publicJwk: { ...publicJwk, kid, alg, use: "sig" },
-            privateJwk: encryptString(keyring(), JSON.stringify({ ...privateJwk, kid, alg, use: "sig" }), aad(kid)),
-            createdAt: now,
-          },
-        });
+        await tx.query(INSERT_CURRENT, [
+          kid,
+          issuerId,
+          alg,
+          JSON.stringify({ ...publicJwk, kid, alg, use: "sig" }),
+          encryptString(keyring(), JSON.stringify({ ...privateJwk, kid, alg, use: "sig" }), aad(kid)),
+          now,
+          ...event,
+        ]);
+        await notify(tx, issuerId);
+        return liveKeys(issuerId, tx);
       });
-      await notify(issuerId);
-      return { object: "list" as const, data: (await liveKeys(issuerId)).map(toView) };
+      return { object: "list" as const, data: rows.map(toView) };
     },
 
     /** Removes keys past their retention; returns how many. */

@@ -221,6 +221,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
     }
     await audit.record({
       accountId,
+      issuerId,
       type: "user.created",
       resourceId: id,
       changes: diffChanges(undefined, auditView(row), USER_DIFF),
@@ -309,6 +310,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
           if (blocking) await artifacts.revokeUser(sql, row.issuerId, row.id);
           await audit.record({
             accountId,
+            issuerId: row.issuerId,
             type: "user.updated",
             resourceId: row.id,
             changes: diffChanges(auditView(row), auditView(updated), USER_DIFF),
@@ -330,6 +332,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
           await artifacts.revokeUser(sql, row.issuerId, row.id);
           await audit.record({
             accountId,
+            issuerId: row.issuerId,
             type: "user.deleted",
             resourceId: row.id,
             changes: diffChanges(auditView(row), undefined, USER_DIFF),
@@ -364,6 +367,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
           const before = toUser(row, clock());
           await audit.record({
             accountId,
+            issuerId: row.issuerId,
             type: "user.factor_removed",
             resourceId: row.id,
             changes: diffChanges(
@@ -386,7 +390,13 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
         row: (row) => row,
         attempt: async (row) => {
           await artifacts.revokeUser(sql, row.issuerId, row.id);
-          await audit.record({ accountId, type: "user.sessions_revoked", resourceId: row.id, changes: {} });
+          await audit.record({
+            accountId,
+            issuerId: row.issuerId,
+            type: "user.sessions_revoked",
+            resourceId: row.id,
+            changes: {},
+          });
           return true;
         },
       });
@@ -459,7 +469,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
       if (accountId === undefined) return;
       const changes: EventChanges = { password: { from: row.passwordHash ? SECRET_MARK : null, to: SECRET_MARK } };
       if (row.temporaryPasswordHash !== null) changes.temporary_password = { from: SECRET_MARK, to: null };
-      await audit.record({ accountId, type: "user.updated", resourceId: row.id, changes });
+      await audit.record({ accountId, issuerId: row.issuerId, type: "user.updated", resourceId: row.id, changes });
     },
 
     async markSignedIn(issuerId: string, userId: string, at: Date = clock()): Promise<void> {
@@ -473,6 +483,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
       if (accountId === undefined) return;
       await audit.record({
         accountId,
+        issuerId,
         type: "user.updated",
         resourceId: userId,
         changes: { email_verified: { from: false, to: true } },

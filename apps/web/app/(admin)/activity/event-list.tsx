@@ -41,9 +41,17 @@ function Value({ value }: { value: unknown }) {
   return <code className="rounded bg-slate-100 px-1 py-0.5 text-xs [overflow-wrap:anywhere]">{text}</code>;
 }
 
-function resourceHref(resource: Event["resource"]): string | undefined {
+/** The issuer's page listing a resource of this type, for the events of an issuer's Activity tab. */
+const ISSUER_SECTIONS: Partial<Record<Event["resource"]["type"], string>> = {
+  auth_method: "auth-methods",
+  client: "clients",
+  user: "users",
+};
+
+function resourceHref(resource: Event["resource"], issuerId: string | undefined): string | undefined {
   if (resource.type === "issuer") return `/issuers/${resource.id}`;
-  return undefined;
+  const section = ISSUER_SECTIONS[resource.type];
+  return issuerId && section ? `/issuers/${issuerId}/${section}` : undefined;
 }
 
 function Actor({ actor }: { actor: Event["actor"] }) {
@@ -56,9 +64,9 @@ function Actor({ actor }: { actor: Event["actor"] }) {
   );
 }
 
-function EventRow({ event }: { event: Event }) {
+function EventRow({ event, issuerId }: { event: Event; issuerId: string | undefined }) {
   const action = event.type.slice(event.type.indexOf(".") + 1);
-  const href = resourceHref(event.resource);
+  const href = resourceHref(event.resource, issuerId);
   const changes = Object.entries(event.changes);
   return (
     <li className="px-4 py-3" data-testid="event">
@@ -116,9 +124,10 @@ function EventRow({ event }: { event: Event }) {
 
 /**
  * The account's events, newest first, filterable by type, resource and actor.
- * With `resourceId` the list is that resource's only (an issuer's Activity tab).
+ * With `issuerId` the list is that issuer's only: its own events and those of
+ * its auth methods, clients, users and signing keys (an issuer's Activity tab).
  */
-export function EventList({ resourceId }: { resourceId?: string }) {
+export function EventList({ issuerId }: { issuerId?: string }) {
   const trpc = useTRPC();
   const types = useQuery(trpc.events.types.queryOptions());
   const [filters, setFilters] = useState<{ type?: string; resource_id?: string; actor_id?: string }>({});
@@ -128,7 +137,8 @@ export function EventList({ resourceId }: { resourceId?: string }) {
   const query = {
     limit: PAGE_SIZE,
     ...(filters.type ? { type: filters.type as Event["type"] } : {}),
-    ...(resourceId ? { resource_id: resourceId } : filters.resource_id ? { resource_id: filters.resource_id } : {}),
+    ...(issuerId ? { issuer_id: issuerId } : {}),
+    ...(filters.resource_id ? { resource_id: filters.resource_id } : {}),
     ...(filters.actor_id ? { actor_id: filters.actor_id } : {}),
     ...(cursor ? { cursor } : {}),
   };
@@ -142,7 +152,7 @@ export function EventList({ resourceId }: { resourceId?: string }) {
     setCursors([]);
   }
 
-  const filtered = Boolean(filters.type || filters.actor_id || (!resourceId && filters.resource_id));
+  const filtered = Boolean(filters.type || filters.actor_id || filters.resource_id);
   return (
     <>
       <form onSubmit={apply} className="mb-4 flex flex-wrap items-end gap-3" aria-label="Filter events">
@@ -160,13 +170,17 @@ export function EventList({ resourceId }: { resourceId?: string }) {
             )}
           </Field>
         </div>
-        {!resourceId && (
-          <div className="w-64">
-            <Field label="Resource ID">
-              {(props) => <TextInput {...props} name="resource_id" placeholder="iss_…, am_…, key_…" />}
-            </Field>
-          </div>
-        )}
+        <div className="w-64">
+          <Field label="Resource ID">
+            {(props) => (
+              <TextInput
+                {...props}
+                name="resource_id"
+                placeholder={issuerId ? "am_…, cli_…, usr_…" : "iss_…, am_…, key_…"}
+              />
+            )}
+          </Field>
+        </div>
         <div className="w-64">
           <Field label="Actor ID">
             {(props) => <TextInput {...props} name="actor_id" placeholder="key_… or operator id" />}
@@ -191,7 +205,7 @@ export function EventList({ resourceId }: { resourceId?: string }) {
           className="divide-y divide-slate-100 rounded-lg bg-white shadow-sm ring-1 ring-slate-200"
         >
           {list.data?.data.map((event) => (
-            <EventRow key={event.id} event={event} />
+            <EventRow key={event.id} event={event} issuerId={issuerId} />
           ))}
         </ul>
       )}

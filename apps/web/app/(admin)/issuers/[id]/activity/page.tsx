@@ -11,9 +11,9 @@ export default function IssuerActivityPage() {
       <IssuerSectionHeader
         issuerId={issuerId}
         section="Activity"
-        description="Every change to this issuer, newest first."
+        description="Every change to this issuer and to its auth methods, clients, users and signing keys, newest first."
       />
-      <EventList resourceId={issuerId} />
+      <EventList issuerId={issuerId} />
     </>
   );
 }
