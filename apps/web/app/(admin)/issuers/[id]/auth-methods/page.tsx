@@ -237,15 +237,15 @@ function MethodCard({
             {"callback_url" in method && typeof method.callback_url === "string" ? (
               <div className="min-w-0 sm:col-span-2">
                 <dt className="text-xs text-slate-500">Callback URL</dt>
-                <dd className="flex items-center gap-2">
+                <dd>
                   <code
-                    className="select-all truncate rounded bg-slate-100 px-1 text-slate-800"
+                    className="block select-all break-all rounded bg-slate-100 px-1 text-slate-800"
                     data-testid="callback-url"
                   >
                     {method.callback_url}
                   </code>
-                  <span className="shrink-0 text-xs text-slate-500">
-                    Register it at the provider as the redirect URI (copy it).
+                  <span className="text-xs text-slate-500">
+                    Copy it into the provider&apos;s settings as the redirect URI.
                   </span>
                 </dd>
               </div>
