@@ -6,6 +6,7 @@ export * from "./auth-method/rules.ts";
 export * from "./auth-method/schema.ts";
 export * from "./auth-method/secrets.ts";
 export { BackupCodesSettings } from "./auth-method/types/backup-codes.ts";
+export { OAUTH2_PROVIDERS } from "./auth-method/types/oauth2.ts";
 export { PasswordSettings } from "./auth-method/types/password.ts";
 export { TemporaryPasswordSettings } from "./auth-method/types/temporary-password.ts";
 export { TotpSettings } from "./auth-method/types/totp.ts";

@@ -58,6 +58,23 @@ export {
 } from "./sign-in/backup-codes.ts";
 export { checkLink, issueLink, type LinkChallenge } from "./sign-in/email-link.ts";
 export {
+  APPLE_ISSUER,
+  appleClientSecret,
+  createFederation,
+  FEDERATED_METHODS,
+  type Federation,
+  federationState,
+  githubEndpoints,
+  isFederated,
+  OAUTH2_PROVIDER_SPECS,
+  type PendingUpstream,
+  sameState,
+  UpstreamError,
+  type UpstreamOrigins,
+  type UpstreamProfile,
+  uidOfState,
+} from "./sign-in/federation/index.ts";
+export {
   CODE_RESEND,
   type CodeChallenge,
   type CodeSettings,

@@ -65,7 +65,13 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
       audit,
     ),
     health: createHealthService(db.pool),
-    authMethods: createAuthMethodService(sql, clock, () => options.keyring ?? missingKeyring(), audit),
+    authMethods: createAuthMethodService(
+      sql,
+      clock,
+      () => options.keyring ?? missingKeyring(),
+      audit,
+      options.publicUrl ?? DEFAULT_PUBLIC_URL,
+    ),
     events: createEventService(sql, clock),
     clients: createClientService(sql, clock, artifacts, audit),
     users: createUserService(sql, clock, { artifacts }, audit),
@@ -107,7 +113,17 @@ const AUDITED_WRITES = {
   apiKeys: ["create", "revoke"],
   issuers: ["purgeExpired"],
   clients: ["create", "update", "delete", "rotateSecret"],
-  users: ["create", "update", "delete", "removeFactor", "revokeSessions", "signUp", "setPassword", "setEmailVerified"],
+  users: [
+    "create",
+    "update",
+    "delete",
+    "removeFactor",
+    "revokeSessions",
+    "signUp",
+    "setPassword",
+    "setEmailVerified",
+    "signUpFederated",
+  ],
 } as const satisfies { [S in keyof UseCases]?: readonly (keyof UseCases[S])[] };
 
 function withAuditedWrites(useCases: UseCases, sql: Sql, on: (tx: Sql) => UseCases): UseCases {

@@ -3,6 +3,7 @@ import {
   createBackupCodes,
   createEmailVerification,
   createFactorStore,
+  createFederation,
   createPasswordSignIn,
   createRememberedDevices,
   createSignInStates,
@@ -14,6 +15,7 @@ import {
   type Services,
   type SignInAttempts,
   type SmsSender,
+  type UpstreamOrigins,
 } from "@authpi/server";
 import type { Logger } from "../logger.ts";
 import type { SignInDeps } from "./hosted/context.ts";
@@ -28,6 +30,8 @@ export interface SignInDepsOptions {
   trustProxy: boolean;
   clock?: Clock;
   sms: SmsSender;
+  /** Where GitHub, Apple and the `oauth2` providers are reached instead of their own origins (tests). */
+  upstreams?: UpstreamOrigins;
 }
 
 /** Everything the hosted sign-in pages use, built the same way by the server and by the tests. */
@@ -52,5 +56,6 @@ export function createSignInDeps(options: SignInDepsOptions): SignInDeps {
     backupCodes: createBackupCodes(factors),
     rememberedDevices: createRememberedDevices(services.db, options.pool, clock),
     sms: options.sms,
+    federation: createFederation({ clock, ...(options.upstreams ? { upstreams: options.upstreams } : {}) }),
   };
 }

@@ -5,6 +5,7 @@ import type Provider from "oidc-provider";
 import type { SignInDeps } from "./hosted/context.ts";
 import { FormTooLarge, readForm, sendHtml, sendJson } from "./hosted/http.ts";
 import { createInteraction } from "./hosted/interaction.ts";
+import { federationCallback } from "./hosted/methods/federated.ts";
 import { HOSTED_METHODS } from "./hosted/methods/index.ts";
 import { errorPage } from "./pages.ts";
 
@@ -129,6 +130,12 @@ export function createOidcHandler(deps: SignInDeps): NodeHandler {
     const interactionMatch = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/([a-z0-9-]+)(?:\/([A-Za-z0-9_-]+))?)?$/.exec(path);
     if (interactionMatch?.[1]) {
       await interaction(req, res, pooled, interactionMatch[1], interactionMatch[2], interactionMatch[3]);
+      return;
+    }
+    // Where a federated method's upstream sends the browser back (its `callback_url`).
+    const callbackMatch = /^\/callback\/(am_[0-9A-Za-z]{1,64})$/.exec(path);
+    if (callbackMatch?.[1]) {
+      await federationCallback(deps, req, res, pooled, callbackMatch[1]);
       return;
     }
     if (req.method === "POST" && (path === "/token/introspection" || path === "/token/revocation")) {

@@ -69,6 +69,10 @@ async function authMethodFromPrisma(id: string): Promise<AuthMethod> {
     secrets_set: row.secrets === null ? [] : authMethodDefinition(method).secretKeys,
     created_at: toTimestamp(row.createdAt),
     updated_at: toTimestamp(row.updatedAt),
+    // Read-only on federated methods: where the upstream sends the person back (api-contract §8).
+    ...(authMethodDefinition(method).federated
+      ? { callback_url: `${PUBLIC_URL}/oidc/${row.issuerId}/callback/${row.id}` }
+      : {}),
   });
 }
 

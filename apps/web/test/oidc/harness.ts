@@ -11,6 +11,7 @@ import {
   createSmsSender,
   type ProviderPool,
   type Services,
+  type UpstreamOrigins,
 } from "@authpi/server";
 import { serviceHarness, type TestAccount, testKeyring } from "@authpi/server/testing";
 import * as oidc from "openid-client";
@@ -52,6 +53,8 @@ export async function oidcHarness(
     publicHost?: string;
     /** SMS through this webhook; without it, the outbox (and the log, as on the server). */
     smsWebhookUrl?: string;
+    /** Local upstreams for GitHub, Apple and the `oauth2` providers (federation tests). */
+    upstreams?: UpstreamOrigins;
   } = {},
 ): Promise<OidcHarness> {
   const harness = serviceHarness(options.clock ? { clock: options.clock } : {});
@@ -93,6 +96,7 @@ export async function oidcHarness(
         attempts,
         logger,
         trustProxy: options.trustProxy ?? false,
+        ...(options.upstreams ? { upstreams: options.upstreams } : {}),
       }),
     ),
   );
@@ -150,14 +154,24 @@ export async function oidcHarness(
   };
 }
 
+/** An attribute value as a browser reads it (the entities escapeHtml writes). */
+const decodeAttribute = (value: string) =>
+  value
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+
 /** A browser without JavaScript: follows nothing by itself, keeps cookies per path. */
 export class FormBrowser {
-  private cookies = new Map<string, { value: string; path: string }>();
+  /** Keyed by name and path, as a browser keeps them (two issuers' cookies share names). */
+  private cookies = new Map<string, { name: string; value: string; path: string }>();
 
   private cookieHeader(url: URL): string {
-    return [...this.cookies.entries()]
-      .filter(([, cookie]) => url.pathname.startsWith(cookie.path))
-      .map(([name, cookie]) => `${name}=${cookie.value}`)
+    return [...this.cookies.values()]
+      .filter((cookie) => url.pathname.startsWith(cookie.path))
+      .map((cookie) => `${cookie.name}=${cookie.value}`)
       .join("; ");
   }
 
@@ -169,15 +183,15 @@ export class FormBrowser {
       const value = pair.slice(eq + 1);
       const path = attributes.find((a) => a.toLowerCase().startsWith("path="))?.slice(5) ?? "/";
       const expired = attributes.some((a) => /^expires=Thu, 01 Jan 1970/i.test(a)) || value === "";
-      const key = `${name}`;
+      const key = `${name};${path}`;
       if (expired) this.cookies.delete(key);
-      else this.cookies.set(key, { value, path });
+      else this.cookies.set(key, { name, value, path });
     }
   }
 
   /** Sets a cookie as a server would have (a test forging or replaying one). */
   setCookie(name: string, value: string, path = "/"): void {
-    this.cookies.set(name, { value, path });
+    this.cookies.set(`${name};${path}`, { name, value, path });
   }
 
   async request(url: string, init: { method?: string; form?: Record<string, string> } = {}) {
@@ -229,7 +243,10 @@ export class FormBrowser {
     if (!form || !action)
       throw new Error(`no form${step ? ` for ${step}` : ""} on the page:\n${page.text.slice(0, 800)}`);
     const hidden = Object.fromEntries(
-      [...(form[2] ?? "").matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+      [...(form[2] ?? "").matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+        m[1],
+        decodeAttribute(m[2] ?? ""),
+      ]),
     );
     const target = new URL(action.replaceAll("&amp;", "&"), page.url).href;
     const answer = await this.request(target, { form: { ...hidden, ...fields } });

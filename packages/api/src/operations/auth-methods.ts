@@ -18,14 +18,16 @@ const AUTH_METHODS = "/v1/accounts/{account_id}/issuers/{issuer_id}/auth-methods
 const AUTH_METHOD = `${AUTH_METHODS}/{method_id}` as const;
 
 const createExample = exampleAuthMethodBody("oidc", "Google");
+const EXAMPLE_METHOD = "am_01JDQ3S6A1B2C3D4E5F6G7H8J9";
 const authMethodExample = AuthMethod.parse({
   object: "auth_method",
-  id: "am_01JDQ3S6A1B2C3D4E5F6G7H8J9",
+  id: EXAMPLE_METHOD,
   issuer_id: EXAMPLE_ISSUER,
   ...CreateAuthMethodInput.parse(createExample),
   secrets_set: ["client_secret"],
   created_at: EXAMPLE_TIME,
   updated_at: EXAMPLE_TIME,
+  callback_url: `http://localhost:3000/oidc/${EXAMPLE_ISSUER}/callback/${EXAMPLE_METHOD}`,
 });
 
 const tag = "Auth Methods";

@@ -531,7 +531,7 @@ export interface components {
              */
             first_factor_only: true;
             settings: {
-                /** @description The provider's issuer URL; discovery reads /.well-known/openid-configuration. */
+                /** @description The provider's issuer URL (https; http only for localhost); discovery reads /.well-known/openid-configuration. */
                 issuer_url: string;
                 /** @description The OAuth client ID issued by the provider. */
                 client_id: string;
@@ -664,9 +664,9 @@ export interface components {
              */
             first_factor_only: true;
             settings: {
-                /** @description The provider's authorization endpoint. */
+                /** @description The provider's authorization endpoint (https; http only for localhost). */
                 authorization_url: string;
-                /** @description The provider's token endpoint. */
+                /** @description The provider's token endpoint (https; http only for localhost). */
                 token_url: string;
                 /**
                  * @description The provider's userinfo endpoint, if any.
@@ -1399,6 +1399,8 @@ export interface components {
              * @description RFC 3339 UTC timestamp with milliseconds.
              */
             updated_at: string;
+            /** @description Read-only: `{issuer_url}/callback/{id}`, the redirect URI to register at the upstream provider (for `oauth2`, the `redirect_uri` setting must lead back to it). */
+            callback_url: string;
         };
         OidcAuthMethod: {
             /** @constant */
@@ -1419,7 +1421,7 @@ export interface components {
             first_factor_only: true;
             /** @description The method's settings, defaults filled in, secrets left out. */
             settings: {
-                /** @description The provider's issuer URL; discovery reads /.well-known/openid-configuration. */
+                /** @description The provider's issuer URL (https; http only for localhost); discovery reads /.well-known/openid-configuration. */
                 issuer_url: string;
                 /** @description The OAuth client ID issued by the provider. */
                 client_id: string;
@@ -1445,6 +1447,8 @@ export interface components {
              * @description RFC 3339 UTC timestamp with milliseconds.
              */
             updated_at: string;
+            /** @description Read-only: `{issuer_url}/callback/{id}`, the redirect URI to register at the upstream provider (for `oauth2`, the `redirect_uri` setting must lead back to it). */
+            callback_url: string;
         };
         AppleAuthMethod: {
             /** @constant */
@@ -1484,6 +1488,8 @@ export interface components {
              * @description RFC 3339 UTC timestamp with milliseconds.
              */
             updated_at: string;
+            /** @description Read-only: `{issuer_url}/callback/{id}`, the redirect URI to register at the upstream provider (for `oauth2`, the `redirect_uri` setting must lead back to it). */
+            callback_url: string;
         };
         GithubAuthMethod: {
             /** @constant */
@@ -1532,6 +1538,8 @@ export interface components {
              * @description RFC 3339 UTC timestamp with milliseconds.
              */
             updated_at: string;
+            /** @description Read-only: `{issuer_url}/callback/{id}`, the redirect URI to register at the upstream provider (for `oauth2`, the `redirect_uri` setting must lead back to it). */
+            callback_url: string;
         };
         OAuth2ManualAuthMethod: {
             /** @constant */
@@ -1552,9 +1560,9 @@ export interface components {
             first_factor_only: true;
             /** @description The method's settings, defaults filled in, secrets left out. */
             settings: {
-                /** @description The provider's authorization endpoint. */
+                /** @description The provider's authorization endpoint (https; http only for localhost). */
                 authorization_url: string;
-                /** @description The provider's token endpoint. */
+                /** @description The provider's token endpoint (https; http only for localhost). */
                 token_url: string;
                 /**
                  * @description The provider's userinfo endpoint, if any.
@@ -1586,6 +1594,8 @@ export interface components {
              * @description RFC 3339 UTC timestamp with milliseconds.
              */
             updated_at: string;
+            /** @description Read-only: `{issuer_url}/callback/{id}`, the redirect URI to register at the upstream provider (for `oauth2`, the `redirect_uri` setting must lead back to it). */
+            callback_url: string;
         };
         PasswordAuthMethod: {
             /** @constant */
@@ -3531,7 +3541,8 @@ export interface operations {
                      *             "client_secret"
                      *           ],
                      *           "created_at": "2026-11-27T22:40:00.000Z",
-                     *           "updated_at": "2026-11-27T22:40:00.000Z"
+                     *           "updated_at": "2026-11-27T22:40:00.000Z",
+                     *           "callback_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0/callback/am_01JDQ3S6A1B2C3D4E5F6G7H8J9"
                      *         }
                      *       ],
                      *       "has_more": false,
@@ -3723,7 +3734,8 @@ export interface operations {
                      *         "client_secret"
                      *       ],
                      *       "created_at": "2026-11-27T22:40:00.000Z",
-                     *       "updated_at": "2026-11-27T22:40:00.000Z"
+                     *       "updated_at": "2026-11-27T22:40:00.000Z",
+                     *       "callback_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0/callback/am_01JDQ3S6A1B2C3D4E5F6G7H8J9"
                      *     }
                      */
                     "application/json": components["schemas"]["AuthMethod"];
@@ -3970,7 +3982,8 @@ export interface operations {
                      *         "client_secret"
                      *       ],
                      *       "created_at": "2026-11-27T22:40:00.000Z",
-                     *       "updated_at": "2026-11-27T22:40:00.000Z"
+                     *       "updated_at": "2026-11-27T22:40:00.000Z",
+                     *       "callback_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0/callback/am_01JDQ3S6A1B2C3D4E5F6G7H8J9"
                      *     }
                      */
                     "application/json": components["schemas"]["AuthMethod"];
@@ -4347,7 +4360,8 @@ export interface operations {
                      *         "client_secret"
                      *       ],
                      *       "created_at": "2026-11-27T22:40:00.000Z",
-                     *       "updated_at": "2026-11-27T22:40:00.000Z"
+                     *       "updated_at": "2026-11-27T22:40:00.000Z",
+                     *       "callback_url": "http://localhost:3000/oidc/iss_01JDQ3S5M2N3P4Q5R6S7T8V9W0/callback/am_01JDQ3S6A1B2C3D4E5F6G7H8J9"
                      *     }
                      */
                     "application/json": components["schemas"]["AuthMethod"];

@@ -111,6 +111,13 @@ function createMember<M extends string, S extends z.ZodObject, F extends boolean
     .meta({ id: spec.schemaIds.create });
 }
 
+/** Read-only, on the federated methods' responses (api-contract §8). */
+const CallbackUrl = z
+  .string()
+  .describe(
+    "Read-only: `{issuer_url}/callback/{id}`, the redirect URI to register at the upstream provider (for `oauth2`, the `redirect_uri` setting must lead back to it).",
+  );
+
 /**
  * A response member: the settings schema without its secret keys, in strip
  * mode, so parsing a response drops anything not on the allowlist, a secret
@@ -122,6 +129,7 @@ function responseMember<M extends string>(
   settings: z.ZodObject,
   secretKeys: readonly string[],
   id: string,
+  federated: boolean,
 ) {
   const publicShape = Object.fromEntries(Object.entries(settings.shape).filter(([key]) => !secretKeys.includes(key)));
   const secretNames = secretKeys as [string, ...string[]];
@@ -142,6 +150,7 @@ function responseMember<M extends string>(
       ),
       created_at: Timestamp,
       updated_at: Timestamp,
+      ...(federated ? { callback_url: CallbackUrl } : {}),
     })
     .meta({ id });
 }
@@ -186,6 +195,7 @@ export function defineAuthMethodType<
       spec.settings,
       spec.secretKeys,
       spec.schemaIds.response,
+      spec.federated,
     ),
   } satisfies AuthMethodDefinition<M> & { create: unknown; response: unknown };
 }

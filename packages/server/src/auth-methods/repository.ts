@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { AUTH_METHOD_TYPES, type AuthMethodConfig, type AuthMethodType, authMethodDefinition } from "@authpi/domain";
 import { withEvent } from "../audit/repository.ts";
 import { type Sql, statement } from "../sql.ts";
@@ -18,14 +19,18 @@ const SECRETS_SET = (alias: string) =>
     (type) => `WHEN ${literal(type)} THEN ${literal(JSON.stringify(authMethodDefinition(type).secretKeys))}::json`,
   ).join(" ")} END) END`;
 
+const FEDERATED = AUTH_METHOD_TYPES.filter((type) => authMethodDefinition(type).federated);
+
 /**
  * The API object of an auth method (`AuthMethod` in the domain), field by
  * field. The stored settings hold no secrets (they live in `secrets`, which is
- * not projected), so nothing secret can be in this text.
+ * not projected), so nothing secret can be in this text. A federated method
+ * also carries its read-only `callback_url`, `{issuer_url}/callback/{id}`
+ * (api-contract §8), which needs the public URL.
  */
-export function authMethodJson(alias: string): string {
+export function authMethodJson(alias: string, publicUrl: string): string {
   const c = (column: string) => `${alias}.${column}`;
-  return jsonObject({
+  const fields = {
     object: "'auth_method'",
     id: c("id"),
     issuer_id: c("issuer_id"),
@@ -39,7 +44,10 @@ export function authMethodJson(alias: string): string {
     secrets_set: SECRETS_SET(alias),
     created_at: isoTimestamp(c("created_at")),
     updated_at: isoTimestamp(c("updated_at")),
-  });
+  };
+  const callbackUrl = `${literal(`${publicUrl}/oidc/`)} || ${c("issuer_id")} || '/callback/' || ${c("id")}`;
+  return `CASE WHEN ${c("method")} IN (${FEDERATED.map(literal).join(", ")})
+    THEN ${jsonObject({ ...fields, callback_url: callbackUrl })} ELSE ${jsonObject(fields)} END`;
 }
 
 /** The issuer of a path, as the auth-method rules need it. */
@@ -65,33 +73,6 @@ export interface AuthMethodRow {
   json: string;
 }
 
-const ROW_COLUMNS = (alias: string) =>
-  `${alias}.id, ${alias}.name, ${alias}.method, ${alias}.enabled_login, ${alias}.enabled_signup,
-   ${alias}.featured, ${alias}.first_factor_only, ${alias}.settings, ${alias}.secrets, ${alias}.version,
-   ${authMethodJson(alias)}::text AS json`;
-
-/** The issuer of the path (this account's) and, in the same statement, one of its methods. */
-const FIND_WITH_ISSUER = statement(
-  "auth_method_find_with_issuer",
-  `SELECT i.id AS issuer_id, i.name AS issuer_name, i.status AS issuer_status, m.*
-   FROM issuers i
-   LEFT JOIN LATERAL (SELECT ${ROW_COLUMNS("a")} FROM auth_methods a WHERE a.issuer_id = i.id AND a.id = $3::text) m ON true
-   WHERE i.account_id = $1 AND i.id = $2`,
-);
-
-/** The issuer of the path and its methods as the API's list JSON (one page, creation order). */
-const LIST_WITH_ISSUER = statement(
-  "auth_method_list_with_issuer",
-  `SELECT i.id AS issuer_id, i.name AS issuer_name, i.status AS issuer_status,
-     json_build_object(
-       'object', 'list',
-       'data', COALESCE((SELECT json_agg(${authMethodJson("a")} ORDER BY a.id) FROM auth_methods a WHERE a.issuer_id = i.id), '[]'::json),
-       'has_more', false,
-       'next_cursor', null
-     )::text AS json
-   FROM issuers i WHERE i.account_id = $1 AND i.id = $2`,
-);
-
 /** Locks the issuer so concurrent writes to its methods serialize. */
 const LOCK_ISSUER = statement("auth_method_lock_issuer", "SELECT status FROM issuers WHERE id = $1 FOR UPDATE");
 
@@ -99,35 +80,73 @@ const LOCK_ISSUER = statement("auth_method_lock_issuer", "SELECT status FROM iss
 // the snapshot taken before the lock was granted, missing what the previous holder wrote.
 const SIBLINGS = statement("auth_method_siblings", "SELECT id, method, name FROM auth_methods WHERE issuer_id = $1");
 
-const RETURNING = `id, version, ${authMethodJson("auth_methods")}::text AS json`;
-
-// Each write carries its audit event: parameters after the change's are the event's (`withEvent`).
-const INSERT = statement(
-  "auth_method_insert",
-  withEvent(
-    `INSERT INTO auth_methods (id, issuer_id, name, method, enabled_login, enabled_signup, featured, first_factor_only,
-       settings, secrets, version, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)
-     RETURNING ${RETURNING}`,
-    12,
-  ),
-);
-
-const UPDATE_AT_VERSION = statement(
-  "auth_method_update_at_version",
-  withEvent(
-    `UPDATE auth_methods SET name = $3, enabled_login = $4, enabled_signup = $5, featured = $6, settings = $7,
-       secrets = $8, updated_at = $9, version = version + 1
-     WHERE id = $1 AND version = $2
-     RETURNING ${RETURNING}`,
-    10,
-  ),
-);
-
 const DELETE_AT_VERSION = statement(
   "auth_method_delete_at_version",
   withEvent("DELETE FROM auth_methods WHERE id = $1 AND version = $2 RETURNING id", 3),
 );
+
+/**
+ * The statements whose JSON names the public URL (`callback_url`). Named per URL, as the
+ * issuers' are: a connection prepares each name once.
+ */
+function statementsFor(publicUrl: string) {
+  const suffix = `_${createHash("sha256").update(publicUrl).digest("hex").slice(0, 8)}`;
+  const json = (alias: string) => authMethodJson(alias, publicUrl);
+  const ROW_COLUMNS = (alias: string) =>
+    `${alias}.id, ${alias}.name, ${alias}.method, ${alias}.enabled_login, ${alias}.enabled_signup,
+     ${alias}.featured, ${alias}.first_factor_only, ${alias}.settings, ${alias}.secrets, ${alias}.version,
+     ${json(alias)}::text AS json`;
+
+  /** The issuer of the path (this account's) and, in the same statement, one of its methods. */
+  const FIND_WITH_ISSUER = statement(
+    `auth_method_find_with_issuer${suffix}`,
+    `SELECT i.id AS issuer_id, i.name AS issuer_name, i.status AS issuer_status, m.*
+     FROM issuers i
+     LEFT JOIN LATERAL (SELECT ${ROW_COLUMNS("a")} FROM auth_methods a WHERE a.issuer_id = i.id AND a.id = $3::text) m ON true
+     WHERE i.account_id = $1 AND i.id = $2`,
+  );
+
+  /** The issuer of the path and its methods as the API's list JSON (one page, creation order). */
+  const LIST_WITH_ISSUER = statement(
+    `auth_method_list_with_issuer${suffix}`,
+    `SELECT i.id AS issuer_id, i.name AS issuer_name, i.status AS issuer_status,
+       json_build_object(
+         'object', 'list',
+         'data', COALESCE((SELECT json_agg(${json("a")} ORDER BY a.id) FROM auth_methods a WHERE a.issuer_id = i.id), '[]'::json),
+         'has_more', false,
+         'next_cursor', null
+       )::text AS json
+     FROM issuers i WHERE i.account_id = $1 AND i.id = $2`,
+  );
+
+  const RETURNING = `id, version, ${json("auth_methods")}::text AS json`;
+
+  // Each write carries its audit event: parameters after the change's are the event's (`withEvent`).
+  const INSERT = statement(
+    `auth_method_insert${suffix}`,
+    withEvent(
+      `INSERT INTO auth_methods (id, issuer_id, name, method, enabled_login, enabled_signup, featured, first_factor_only,
+         settings, secrets, version, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)
+       RETURNING ${RETURNING}`,
+      12,
+    ),
+  );
+
+  const UPDATE_AT_VERSION = statement(
+    `auth_method_update_at_version${suffix}`,
+    withEvent(
+      `UPDATE auth_methods SET name = $3, enabled_login = $4, enabled_signup = $5, featured = $6, settings = $7,
+         secrets = $8, updated_at = $9, version = version + 1
+       WHERE id = $1 AND version = $2
+       RETURNING ${RETURNING}`,
+      10,
+    ),
+  );
+  return { FIND_WITH_ISSUER, LIST_WITH_ISSUER, INSERT, UPDATE_AT_VERSION };
+}
+
+const STATEMENTS = new Map<string, ReturnType<typeof statementsFor>>();
 
 /** Cold path (`pnpm rotate-secrets`): the next methods with secrets, by id, with what their event needs. */
 const SECRETS_AFTER = statement(
@@ -162,7 +181,13 @@ export interface Sibling {
 }
 
 /** Every query on `auth_methods`; `sql` is the pool or the caller's transaction. */
-export function createAuthMethodRepository(sql: Sql) {
+export function createAuthMethodRepository(sql: Sql, publicUrl: string) {
+  let statements = STATEMENTS.get(publicUrl);
+  if (!statements) {
+    statements = statementsFor(publicUrl);
+    STATEMENTS.set(publicUrl, statements);
+  }
+  const { FIND_WITH_ISSUER, LIST_WITH_ISSUER, INSERT, UPDATE_AT_VERSION } = statements;
   return {
     async findWithIssuer(
       accountId: string,

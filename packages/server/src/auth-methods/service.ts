@@ -122,8 +122,14 @@ function storedConfig(row: AuthMethodRow): AuthMethodConfig {
  * Auth methods. `sql` is where the writes run their transaction (the pool, or
  * the request's transaction, which they then join as a savepoint).
  */
-export function createAuthMethodService(sql: Sql, clock: Clock, keyring: () => Keyring, audit: AuditRecorder) {
-  const repo = createAuthMethodRepository(sql);
+export function createAuthMethodService(
+  sql: Sql,
+  clock: Clock,
+  keyring: () => Keyring,
+  audit: AuditRecorder,
+  publicUrl: string,
+) {
+  const repo = createAuthMethodRepository(sql, publicUrl);
 
   /** Locks the issuer inside `tx` and re-checks it still exists and is not deleted. */
   async function lockIssuer(tx: AuthMethodRepository, issuerId: string): Promise<void> {
@@ -144,7 +150,7 @@ export function createAuthMethodService(sql: Sql, clock: Clock, keyring: () => K
 
   /** Runs `fn` in a transaction with a repository bound to it. */
   function inTransaction<T>(fn: (tx: AuthMethodRepository) => Promise<T>): Promise<T> {
-    return sql.transaction((tx) => fn(createAuthMethodRepository(tx)));
+    return sql.transaction((tx) => fn(createAuthMethodRepository(tx, publicUrl)));
   }
 
   return {

@@ -31,4 +31,24 @@ export interface UserDirectory {
   /** A new user whose email or phone number a code or link just proved (created verified). */
   signUpVerified(issuerId: string, contact: { email: string } | { phoneNumber: string }): Promise<PoolUser>;
   setPhoneVerified(issuerId: string, userId: string): Promise<void>;
+  // ---- federated sign-in ----
+  findByIdentity(issuerId: string, authMethodId: string, subject: string): Promise<PoolUser | null>;
+  linkIdentity(issuerId: string, userId: string, identity: UpstreamIdentity): Promise<boolean>;
+  signUpFederated(issuerId: string, profile: FederatedProfile, identity: UpstreamIdentity): Promise<PoolUser>;
+}
+
+/** An upstream identity of a user: its federated auth method and the upstream's subject. */
+export interface UpstreamIdentity {
+  authMethodId: string;
+  subject: string;
+}
+
+/** What a new user takes from an upstream's profile (`emailVerified` as the upstream vouched). */
+export interface FederatedProfile {
+  email: string;
+  emailVerified: boolean;
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  picture: string | null;
 }

@@ -10,6 +10,7 @@ import {
   type UserStatus,
 } from "@authpi/domain";
 import type { QueryResultRow } from "pg";
+import type { UpstreamIdentity } from "../oidc/directory.ts";
 import { type Sql, type Statement, statement } from "../sql.ts";
 
 /** The unique indexes of `users`, by the name the migration gives them. */
@@ -235,6 +236,28 @@ const METHOD_SETTINGS = statement(
   "SELECT settings FROM auth_methods WHERE issuer_id = $1 AND method = $2 LIMIT 1",
 );
 
+// ---- federated sign-in (upstream identities) ----
+
+// Through the (auth_method_id, subject) primary key.
+const FIND_BY_IDENTITY = statement(
+  "user_find_by_identity",
+  `SELECT ${COLUMNS} FROM user_identities i JOIN users u ON u.id = i.user_id
+   WHERE i.auth_method_id = $2 AND i.subject = $3 AND u.issuer_id = $1`,
+);
+
+/** Links only a user and an auth method of the same issuer; the identities are part of the user (its ETag moves). */
+const LINK_IDENTITY = statement(
+  "user_link_identity",
+  `WITH linked AS (
+     INSERT INTO user_identities (user_id, auth_method_id, subject, created_at)
+     SELECT u.id, $3, $4, $5 FROM users u
+     WHERE u.issuer_id = $1 AND u.id = $2
+       AND EXISTS (SELECT 1 FROM auth_methods m WHERE m.id = $3 AND m.issuer_id = $1)
+     ON CONFLICT DO NOTHING
+     RETURNING user_id)
+   UPDATE users SET updated_at = $5, version = version + 1 WHERE id IN (SELECT user_id FROM linked) RETURNING id`,
+);
+
 const ISSUER_STATUS = statement("user_issuer_status", "SELECT id, account_id, status FROM issuers WHERE id = $1");
 
 /** The password columns a write sets: kept as they are unless a password or temporary password changes. */
@@ -413,6 +436,19 @@ export function createUserRepository(sql: Sql) {
     /** The issuer's account when the phone number was unverified and now is; undefined when nothing changed. */
     async setPhoneVerified(issuerId: string, id: string, updatedAt: Date): Promise<string | undefined> {
       return (await sql.query<{ account_id: string }>(SET_PHONE_VERIFIED, [issuerId, id, updatedAt]))[0]?.account_id;
+    },
+
+    // ---- federated sign-in (upstream identities) ----
+
+    /** The user an upstream identity (auth method, subject) is linked to. */
+    findByIdentity(issuerId: string, authMethodId: string, subject: string): Promise<UserRow | null> {
+      return one(FIND_BY_IDENTITY, [issuerId, authMethodId, subject]);
+    },
+
+    /** Whether the link was made (false: it existed, or user and method are not of this issuer). */
+    async linkIdentity(issuerId: string, userId: string, identity: UpstreamIdentity, at: Date): Promise<boolean> {
+      const values = [issuerId, userId, identity.authMethodId, identity.subject, at];
+      return (await sql.query(LINK_IDENTITY, values)).length === 1;
     },
   };
 }

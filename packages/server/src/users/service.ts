@@ -28,6 +28,7 @@ import type { AuditRecorder } from "../audit/service.ts";
 import { createLiveIssuerLoader } from "../clients/live-issuer.ts";
 import type { Clock } from "../clock.ts";
 import type { Versioned, WriteOptions } from "../issuers/service.ts";
+import type { FederatedProfile, UpstreamIdentity } from "../oidc/directory.ts";
 import type { Sql } from "../sql.ts";
 import { uniqueViolationIndex } from "../unique-violation.ts";
 import { writeWithVersion } from "../versioned-write.ts";
@@ -548,6 +549,56 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
      */
     async replaceTemporaryPassword(issuerId: string, userId: string, password: string): Promise<void> {
       await writeChosenPassword(issuerId, userId, password, "default_policy");
+    },
+
+    // ---- federated sign-in: upstream identities, linked by (auth method, subject) ----
+
+    /** The user an upstream identity is linked to, or null. */
+    async findByIdentity(issuerId: string, authMethodId: string, subject: string): Promise<PoolUser | null> {
+      if (!isId("issuer", issuerId) || !isId("authMethod", authMethodId)) return null;
+      const row = await repo.findByIdentity(issuerId, authMethodId, subject);
+      return row ? toPoolUser(row, clock()) : null;
+    },
+
+    /**
+     * Links an upstream identity to a user (the user does it by signing in: like an enrolled
+     * factor, not a control-plane change, so no event). False when it was linked already.
+     */
+    async linkIdentity(issuerId: string, userId: string, identity: UpstreamIdentity): Promise<boolean> {
+      if (!isId("issuer", issuerId) || !isId("user", userId)) return false;
+      return repo.linkIdentity(issuerId, userId, identity, clock());
+    },
+
+    /**
+     * A new user from an upstream identity (the caller checked the signup policy): the upstream's
+     * profile fills it, `email_verified` only as the upstream vouched, and the identity is linked
+     * in the same transaction. A profile field the user rules refuse (an http picture, a name too
+     * long) is left out rather than refusing the person. `email_taken` when the email has an account.
+     */
+    async signUpFederated(issuerId: string, profile: FederatedProfile, identity: UpstreamIdentity): Promise<PoolUser> {
+      const issuer = await providerIssuer(issuerId);
+      const optional: Record<string, string> = {};
+      for (const [key, value] of [
+        ["name", profile.name],
+        ["given_name", profile.givenName],
+        ["family_name", profile.familyName],
+        ["picture", profile.picture],
+      ] as const) {
+        if (value !== null) optional[key] = value;
+      }
+      let change: UserChange | undefined;
+      while (!change) {
+        try {
+          change = userChangeForCreate({ email: profile.email, email_verified: profile.emailVerified, ...optional });
+        } catch (error) {
+          const param = error instanceof DomainError ? error.param : undefined;
+          if (param === undefined || !(param in optional)) throw error;
+          delete optional[param];
+        }
+      }
+      const created = await insertUser(issuer.accountId, issuer.id, change);
+      await repo.linkIdentity(issuer.id, created.value.id, identity, clock());
+      return toPoolUser(await loadUser(issuer.id, created.value.id), clock());
     },
   };
 }

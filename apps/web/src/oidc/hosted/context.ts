@@ -6,6 +6,7 @@ import type {
   ConfiguredMethod,
   EmailVerification,
   FactorStore,
+  Federation,
   IssuerSnapshot,
   Mailer,
   PasswordSignIn,
@@ -47,6 +48,8 @@ export interface SignInDeps {
   rememberedDevices: RememberedDevices;
   /** Text messages (sms_otp codes): `SMS_WEBHOOK_URL`, or the outbox. */
   sms: SmsSender;
+  /** The federated methods' upstreams (oidc, oauth2_manual, github, apple, oauth2). */
+  federation: Federation;
 }
 
 /** One request to a step of one sign-in (`/oidc/{issuer}/interaction/{uid}/{step}[/{arg}]`). */

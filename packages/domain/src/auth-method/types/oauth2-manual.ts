@@ -5,9 +5,16 @@ import { ClientId, ClientSecret, defineAuthMethodType, Scopes } from "../define.
 /** oauth2_manual: any OAuth 2.0 provider configured by its endpoints. */
 
 export const OAuth2ManualSettings = z.strictObject({
-  authorization_url: httpsUrl().describe("The provider's authorization endpoint."),
-  token_url: httpsUrl().describe("The provider's token endpoint."),
-  userinfo_url: httpsUrl().nullable().default(null).describe("The provider's userinfo endpoint, if any."),
+  authorization_url: httpsUrl({ allowLocalHttp: true }).describe(
+    "The provider's authorization endpoint (https; http only for localhost).",
+  ),
+  token_url: httpsUrl({ allowLocalHttp: true }).describe(
+    "The provider's token endpoint (https; http only for localhost).",
+  ),
+  userinfo_url: httpsUrl({ allowLocalHttp: true })
+    .nullable()
+    .default(null)
+    .describe("The provider's userinfo endpoint, if any."),
   client_id: ClientId,
   client_secret: ClientSecret,
   scopes: Scopes.default([]).describe("Scopes to request."),

@@ -5,7 +5,9 @@ import { ClientId, ClientSecret, defineAuthMethodType, Scopes } from "../define.
 /** oidc: any OpenID Connect provider found by discovery. */
 
 export const OidcSettings = z.strictObject({
-  issuer_url: httpsUrl().describe("The provider's issuer URL; discovery reads /.well-known/openid-configuration."),
+  issuer_url: httpsUrl({ allowLocalHttp: true }).describe(
+    "The provider's issuer URL (https; http only for localhost); discovery reads /.well-known/openid-configuration.",
+  ),
   client_id: ClientId,
   client_secret: ClientSecret,
   scopes: Scopes.default(["openid", "profile", "email"]).describe("Scopes to request."),

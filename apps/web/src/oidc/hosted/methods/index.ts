@@ -2,6 +2,7 @@ import type { HostedMethod } from "../context.ts";
 import { backupCodesMethod } from "./backup-codes.ts";
 import { emailLinkMethod } from "./email-link.ts";
 import { emailVerificationStep } from "./email-verification.ts";
+import { federatedMethod } from "./federated.ts";
 import { mfaSteps } from "./mfa.ts";
 import { emailOtpMethod, smsOtpMethod } from "./one-time-code.ts";
 import { passkeyMethod } from "./passkey.ts";
@@ -24,4 +25,5 @@ export const HOSTED_METHODS: readonly HostedMethod[] = [
   smsOtpMethod,
   emailLinkMethod,
   temporaryPasswordMethod,
+  federatedMethod,
 ];

@@ -234,6 +234,22 @@ function MethodCard({
                 </dd>
               </div>
             ))}
+            {"callback_url" in method && typeof method.callback_url === "string" ? (
+              <div className="min-w-0 sm:col-span-2">
+                <dt className="text-xs text-slate-500">Callback URL</dt>
+                <dd>
+                  <code
+                    className="block select-all break-all rounded bg-slate-100 px-1 text-slate-800"
+                    data-testid="callback-url"
+                  >
+                    {method.callback_url}
+                  </code>
+                  <span className="text-xs text-slate-500">
+                    Copy it into the provider&apos;s settings as the redirect URI.
+                  </span>
+                </dd>
+              </div>
+            ) : null}
           </dl>
         )}
       </div>
