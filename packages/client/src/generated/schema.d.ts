@@ -940,7 +940,7 @@ export interface components {
              * @enum {string}
              */
             method: "passkey";
-            /** @description True: passkeys sign users in on their own. False: passkeys are a second factor only. */
+            /** @description True: passkeys sign users in on their own. False: they also serve as a second factor (MFA enrolment and challenge). */
             first_factor_only: boolean;
             settings: {
                 /** @description The WebAuthn relying party ID: a hostname, e.g. example.com. */
