@@ -175,6 +175,7 @@ describe("secrets", () => {
       ...authMethodConfigForCreate(exampleAuthMethodBody(method), context),
       settings,
       secrets_set,
+      ...(AUTH_METHODS[method].federated ? { callback_url: "https://auth.example.com/oidc/iss_x/callback/am_x" } : {}),
       created_at: "2026-11-27T22:40:00.000Z",
       updated_at: "2026-11-27T22:40:00.000Z",
     });
