@@ -135,6 +135,25 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
     return { ...toUser(row, clock()), password: row.passwordHash, temporary_password: row.temporaryPasswordHash };
   }
 
+  /** An email or phone number a sign-in just proved: marked verified, with its event when it changed. */
+  async function markVerified(
+    issuerId: string,
+    userId: string,
+    field: "email_verified" | "phone_verified",
+  ): Promise<void> {
+    if (!isId("user", userId)) return;
+    const write = field === "email_verified" ? repo.setEmailVerified : repo.setPhoneVerified;
+    const accountId = await write(issuerId, userId, clock());
+    if (accountId === undefined) return;
+    await audit.record({
+      accountId,
+      issuerId,
+      type: "user.updated",
+      resourceId: userId,
+      changes: { [field]: { from: false, to: true } },
+    });
+  }
+
   async function loadUser(issuerId: string, id: string): Promise<UserRow> {
     const row = isId("user", id) ? await repo.find(issuerId, id) : null;
     if (!row) throw userNotFound(id);
@@ -492,18 +511,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
       await repo.markSignedIn(issuerId, userId, at);
     },
 
-    async setEmailVerified(issuerId: string, userId: string): Promise<void> {
-      if (!isId("user", userId)) return;
-      const accountId = await repo.setEmailVerified(issuerId, userId, clock());
-      if (accountId === undefined) return;
-      await audit.record({
-        accountId,
-        issuerId,
-        type: "user.updated",
-        resourceId: userId,
-        changes: { email_verified: { from: false, to: true } },
-      });
-    },
+    setEmailVerified: (issuerId: string, userId: string) => markVerified(issuerId, userId, "email_verified"),
 
     // ---- one-time codes, links and the temporary password (the hosted sign-in) ----
 
@@ -529,18 +537,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
       return toPoolUser(await loadUser(issuer.id, created.value.id), clock());
     },
 
-    async setPhoneVerified(issuerId: string, userId: string): Promise<void> {
-      if (!isId("user", userId)) return;
-      const accountId = await repo.setPhoneVerified(issuerId, userId, clock());
-      if (accountId === undefined) return;
-      await audit.record({
-        accountId,
-        issuerId,
-        type: "user.updated",
-        resourceId: userId,
-        changes: { phone_verified: { from: false, to: true } },
-      });
-    },
+    setPhoneVerified: (issuerId: string, userId: string) => markVerified(issuerId, userId, "phone_verified"),
 
     /**
      * The real password that replaces a temporary one at sign-in. The contract says a temporary
