@@ -685,8 +685,10 @@ describe("fuzzing both doors from the OpenAPI document", () => {
     await runAll(requests, CONCURRENCY, sendRest);
     expect(sentCount("rest")).toBe(RUNS_PER_DOOR);
     // Not a test that cannot fail: a good share got through validation to the database and back.
+    // The share moves with the interleaving (which ids exist when a request runs): ≈ 10 % here, and
+    // once 499 of 5,000 in CI, so the floor is half of that; a door that refused everything gives 0.
     const ok = [...statuses.rest.entries()].filter(([s]) => s < 300).reduce((a, [, n]) => a + n, 0);
-    expect(ok, JSON.stringify([...statuses.rest])).toBeGreaterThan(RUNS_PER_DOOR * 0.1);
+    expect(ok, JSON.stringify([...statuses.rest])).toBeGreaterThan(RUNS_PER_DOOR * 0.05);
     for (const status of [200, 201, 204, 400, 404, 409, 412])
       expect(statuses.rest.has(status), `saw ${status}`).toBe(true);
     const found = unexpected("rest", "contract");
