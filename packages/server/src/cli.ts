@@ -73,8 +73,13 @@ async function main(argv: string[]): Promise<number> {
     case "rotate-secrets": {
       const app = await createApp(env, { log });
       try {
-        const { checked, rotated } = await app.services.authMethods.rotateSecrets();
-        log(`re-encrypted ${rotated} of ${checked} auth method secret(s) with key '${app.keyring?.current.id}'`);
+        const done = await app.services.secrets.rotate();
+        const key = app.keyring?.current.id;
+        log(
+          `re-encrypted ${done.authMethods.rotated} of ${done.authMethods.checked} auth method secret(s) with key '${key}'`,
+        );
+        log(`re-encrypted ${done.signingKeys.rotated} of ${done.signingKeys.checked} signing key(s) with key '${key}'`);
+        log(`re-encrypted ${done.factors.rotated} of ${done.factors.checked} factor secret(s) with key '${key}'`);
       } finally {
         await app.close();
       }

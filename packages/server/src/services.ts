@@ -14,6 +14,7 @@ import { providerArtifacts, purgeExpiredArtifacts } from "./oidc/adapter.ts";
 import { notifyIssuerChanged } from "./oidc/pool.ts";
 import { createSigningKeyService } from "./oidc/signing-keys.ts";
 import type { Keyring } from "./secrets/keyring.ts";
+import { reencryptColumn } from "./secrets/rotation.ts";
 import { type Sql, sqlOf } from "./sql.ts";
 import type { ProviderArtifacts } from "./users/provider-artifacts.ts";
 import { createUserService } from "./users/service.ts";
@@ -51,6 +52,8 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
   const audit = createAuditRecorder(sql, clock, caller);
   const artifacts = options.providerArtifacts ?? providerArtifacts;
   const keyWrites = apiKeys.writesOn(sql, audit);
+  const keyring = () => options.keyring ?? missingKeyring();
+  const authMethods = createAuthMethodService(sql, clock, keyring, audit, options.publicUrl ?? DEFAULT_PUBLIC_URL);
   return {
     db,
     clock,
@@ -65,25 +68,27 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
       audit,
     ),
     health: createHealthService(db.pool),
-    authMethods: createAuthMethodService(
-      sql,
-      clock,
-      () => options.keyring ?? missingKeyring(),
-      audit,
-      options.publicUrl ?? DEFAULT_PUBLIC_URL,
-    ),
+    authMethods,
     events: createEventService(sql, clock),
+    secrets: {
+      /**
+       * `pnpm rotate-secrets`: every ciphertext under the keyring's current key — the auth methods'
+       * secrets (with their events), the signing keys' private halves and the users' factor secrets.
+       * Without the last two, dropping the old key would break every issuer's signing and every
+       * enrolled factor.
+       */
+      async rotate(batch: { batchSize?: number } = {}) {
+        return {
+          authMethods: await authMethods.rotateSecrets(batch),
+          signingKeys: await reencryptColumn(sql, keyring(), "signingKeys", batch),
+          factors: await reencryptColumn(sql, keyring(), "factors", batch),
+        };
+      },
+    },
     clients: createClientService(sql, clock, artifacts, audit),
     users: createUserService(sql, clock, { artifacts }, audit),
     oidc: {
-      signingKeys: createSigningKeyService(
-        sql,
-        db,
-        clock,
-        () => options.keyring ?? missingKeyring(),
-        notifyIssuerChanged,
-        audit,
-      ),
+      signingKeys: createSigningKeyService(sql, db, clock, keyring, notifyIssuerChanged, audit),
       /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
       purgeExpired: (now = clock()) => purgeExpiredArtifacts(db, now),
     },

@@ -7,6 +7,7 @@ import type { AuditRecorder } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import { decryptString, encryptString } from "../secrets/cipher.ts";
 import type { Keyring } from "../secrets/keyring.ts";
+import { signingKeyAad } from "../secrets/rotation.ts";
 import { type Sql, statement } from "../sql.ts";
 
 export type SigningAlg = "RS256" | "ES256";
@@ -44,7 +45,7 @@ function toView(row: SigningKeyRow): SigningKeyView {
   });
 }
 
-const aad = (kid: string) => `oidc-signing-key:${kid}`;
+const aad = signingKeyAad;
 
 async function generate(alg: SigningAlg): Promise<{ kid: string; publicJwk: JsonWebKey; privateJwk: JsonWebKey }> {
   const { publicKey, privateKey } =
