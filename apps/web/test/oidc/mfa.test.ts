@@ -192,6 +192,32 @@ describe("remember this device", () => {
     await tokensAt(issuer.config, later.page, later.flow);
   });
 
+  it("follows the issuer's current remember_device_days: lowering it shortens devices already remembered", async () => {
+    const issuer = await mfaIssuer(h, { policy: "required", remember_device_days: 30 }, [{ method: "totp" }]);
+    await h.newUser(issuer.issuerId, "lowered@example.com");
+    const browser = new FormBrowser();
+    const { page, flow } = await enrolTotp(issuer, "lowered@example.com", browser);
+    await tokensAt(issuer.config, page, flow);
+    time.advance(2 * DAY_MS);
+    const still = await passwordStep(h, issuer.config, "lowered@example.com", browser);
+    await tokensAt(issuer.config, still.page, still.flow);
+
+    // Remembered 2 days ago under 30; now the issuer says 1: asked again.
+    const lower = (days: number) =>
+      h.services.issuers.update(h.account.accountId, issuer.issuerId, {
+        settings: { mfa: { policy: "required", remember_device_days: days } },
+      });
+    await lower(1);
+    expectStep((await passwordStep(h, issuer.config, "lowered@example.com", browser)).page, "totp");
+    // 0 turns remembering off for the devices already remembered too.
+    await lower(0);
+    expectStep((await passwordStep(h, issuer.config, "lowered@example.com", browser)).page, "totp");
+    // Back to 30: the device is still within the days it was remembered for.
+    await lower(30);
+    const again = await passwordStep(h, issuer.config, "lowered@example.com", browser);
+    await tokensAt(issuer.config, again.page, again.flow);
+  });
+
   it("sets a signed HttpOnly, SameSite=Lax cookie on the issuer's path, refused when altered", async () => {
     const issuer = await mfaIssuer(h, { policy: "required", remember_device_days: 3 }, [{ method: "totp" }]);
     await h.newUser(issuer.issuerId, "cookie@example.com");
@@ -209,11 +235,11 @@ describe("remember this device", () => {
     expect(cookie).toContain("SameSite=Lax");
     expect(cookie).not.toContain("Secure"); // plain http here
 
-    // The same cookie with another expiry (or any other change) is not honoured.
+    // The same cookie remembered later (or with any other change) is not honoured.
     const value = (cookie ?? "").split(";")[0]?.slice("authpi_device=".length) ?? "";
-    const [owner, device, expires, signature] = value.split(".");
+    const [owner, device, rememberedAt, signature] = value.split(".");
     const forged = new FormBrowser();
-    const lifted = `${owner}.${device}.${Number(expires) + 30 * DAY_MS}.${signature}`;
+    const lifted = `${owner}.${device}.${Number(rememberedAt) + 30 * DAY_MS}.${signature}`;
     forged.setCookie("authpi_device", lifted, `/oidc/${issuer.issuerId}`);
     const refused = await passwordStep(h, issuer.config, "cookie@example.com", forged);
     expectStep(refused.page, "totp");

@@ -109,6 +109,7 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
         user.id,
         readCookie(ctx.req, REMEMBERED_DEVICE_COOKIE),
         factors.map((factor) => factor.id),
+        issuer.settings.mfa.remember_device_days,
       ));
     const next = mfaStep({ policy, offered, enrolled, satisfied: state.secondFactorPassed || remembered });
     if (next === "challenge") {
