@@ -90,7 +90,9 @@ export {
 export {
   createSignInStates,
   emptySignInState,
+  type LoadedSignInState,
   SIGN_IN_TTL_SECONDS,
+  SignInMovedOn,
   type SignInState,
   type SignInStates,
 } from "./sign-in/state.ts";

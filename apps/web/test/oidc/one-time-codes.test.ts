@@ -143,6 +143,53 @@ describe("email_otp", () => {
     expect((await exchangeCode(config, done.location, flow)).claims()?.sub).toBe(userId);
   });
 
+  it("max_attempts holds against parallel guesses, and a code passes once even when sent twice at once", async () => {
+    const { issuerId, config } = await issuerWith([{ method: "email_otp", settings: { max_attempts: 3 } }]);
+    const email = uniqueEmail("parallel");
+    const userId = await h.newUser(issuerId, email);
+    const guessing = await emailCode(config, email);
+    const code = codeIn(await smtp.mailTo(email)) ?? "";
+    const wrong = (i: number) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, "0");
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        guessing.browser.submit(guessing.codePage, { code: wrong(i) }, h.baseUrl, "email-code-verify"),
+      ),
+    );
+    // Each guess that was judged counted: of two that read the same state, the later one is refused unjudged.
+    const judged = (answers: { status: number }[]) => answers.filter((a) => a.status === 400).length;
+    for (const answer of burst) expect([400, 409, 429]).toContain(answer.status);
+    for (const refused of burst.filter((a) => a.status === 409)) {
+      expect(refused.text).toContain("This sign-in moved on in another window or request.");
+    }
+    let wrongAnswers = judged(burst);
+    for (let i = 0; i < 5; i++) {
+      const answer = await guessing.browser.submit(
+        guessing.codePage,
+        { code: wrong(20 + i) },
+        h.baseUrl,
+        "email-code-verify",
+      );
+      wrongAnswers += judged([answer]);
+      if (answer.status === 429) break;
+    }
+    expect(wrongAnswers).toBe(2); // the third wrong code kills it
+    const dead = await guessing.browser.submit(guessing.codePage, { code }, h.baseUrl, "email-code-verify");
+    expect(dead.status).toBe(429);
+
+    // The right code twice at once: one signs in, the other is refused.
+    const mails = smtp.received.length;
+    const twice = await emailCode(config, email);
+    await expect.poll(() => smtp.received.length).toBe(mails + 1);
+    const fresh = codeIn(await smtp.mailTo(email)) ?? "";
+    const both = await Promise.all([
+      twice.browser.submit(twice.codePage, { code: fresh }, h.baseUrl, "email-code-verify"),
+      twice.browser.submit(twice.codePage, { code: fresh }, h.baseUrl, "email-code-verify"),
+    ]);
+    const [winner, ...others] = [...both].sort((a, b) => Number(Boolean(b.location)) - Number(Boolean(a.location)));
+    expect(others.map((a) => [409, 429].includes(a.status))).toEqual([true]);
+    expect((await exchangeCode(config, winner?.location ?? null, twice)).claims()?.sub).toBe(userId);
+  });
+
   it("limits the codes sent to one email across sign-ins (5 per 15 minutes), known or not", async () => {
     const { config } = await issuerWith([{ method: "email_otp" }]);
     const email = uniqueEmail("flood");

@@ -35,32 +35,70 @@ export const emptySignInState = (): SignInState => ({
   scratch: {},
 });
 
-/** The sign-in states, as rows of `oidc_artifacts` beside the provider's own interaction. */
+/**
+ * Another request of the same sign-in saved its state first (a double submit, or an attacker's
+ * parallel guesses): this request's reading is stale, so nothing it decided may count.
+ */
+export class SignInMovedOn extends Error {
+  constructor() {
+    super("the sign-in's state changed in another request");
+    this.name = "SignInMovedOn";
+  }
+}
+
+/** A loaded state and the revision it was read at (0: nothing saved yet). */
+export interface LoadedSignInState {
+  state: SignInState;
+  revision: number;
+}
+
+/**
+ * The sign-in states, as rows of `oidc_artifacts` beside the provider's own interaction. Each save
+ * is conditional on the revision it was loaded at, so the requests of one sign-in are serialised:
+ * of two that read the same state, the second to save gets `SignInMovedOn`. That is what makes
+ * an attempt counter (a code's `max_attempts`) hold against parallel requests, and a code, link
+ * or challenge pass once.
+ */
 export function createSignInStates(db: Db, now: () => Date = () => new Date()) {
   const key = (issuerId: string, uid: string) => ({ issuerId_model_id: { issuerId, model: MODEL, id: uid } });
 
   return {
-    async load(issuerId: string, uid: string): Promise<SignInState> {
+    async load(issuerId: string, uid: string): Promise<LoadedSignInState> {
       const row = await db.oidcArtifact.findUnique({ where: key(issuerId, uid) });
-      if (!row || (row.expiresAt && row.expiresAt.getTime() <= now().getTime())) return emptySignInState();
-      return { ...emptySignInState(), ...(row.payload as unknown as Partial<SignInState>) };
+      if (!row) return { state: emptySignInState(), revision: 0 };
+      const { revision, ...saved } = row.payload as unknown as Partial<SignInState> & { revision?: number };
+      const expired = row.expiresAt !== null && row.expiresAt.getTime() <= now().getTime();
+      return { state: expired ? emptySignInState() : { ...emptySignInState(), ...saved }, revision: revision ?? 1 };
     },
 
-    async save(issuerId: string, uid: string, state: SignInState): Promise<void> {
-      const payload = state as unknown as Prisma.InputJsonObject;
-      await db.oidcArtifact.upsert({
-        where: key(issuerId, uid),
-        create: {
-          issuerId,
-          model: MODEL,
-          id: uid,
-          uid,
-          payload,
-          accountId: state.userId,
-          expiresAt: new Date(now().getTime() + SIGN_IN_TTL_SECONDS * 1000),
-        },
-        update: { payload, accountId: state.userId },
+    /** Saves `state` over the one read at `revision`; the new revision. */
+    async save(issuerId: string, uid: string, state: SignInState, revision: number): Promise<number> {
+      const next = revision + 1;
+      const payload = { ...state, revision: next } as unknown as Prisma.InputJsonObject;
+      if (revision === 0) {
+        const created = await db.oidcArtifact.createMany({
+          data: [
+            {
+              issuerId,
+              model: MODEL,
+              id: uid,
+              uid,
+              payload,
+              accountId: state.userId,
+              expiresAt: new Date(now().getTime() + SIGN_IN_TTL_SECONDS * 1000),
+            },
+          ],
+          skipDuplicates: true,
+        });
+        if (created.count !== 1) throw new SignInMovedOn();
+        return next;
+      }
+      const { count } = await db.oidcArtifact.updateMany({
+        where: { issuerId, model: MODEL, id: uid, payload: { path: ["revision"], equals: revision } },
+        data: { payload, accountId: state.userId },
       });
+      if (count !== 1) throw new SignInMovedOn();
+      return next;
     },
 
     /** The sign-in is over (tokens issued or abandoned): nothing of it stays. */

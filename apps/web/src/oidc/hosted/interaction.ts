@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type AuthMethodType, mfaStep, type PoolUser, signupOffered, verificationRequired } from "@authpi/domain";
-import type { ConfiguredMethod, IssuerSnapshot, PooledProvider } from "@authpi/server";
+import {
+  type ConfiguredMethod,
+  type IssuerSnapshot,
+  type LoadedSignInState,
+  type PooledProvider,
+  SignInMovedOn,
+} from "@authpi/server";
 import type Provider from "oidc-provider";
 import { errorPage, escapeHtml, layout } from "../pages.ts";
 import type { HostedMethod, SecondFactorEntry, SignInDeps, Step, StepContext } from "./context.ts";
@@ -141,8 +147,9 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
     uid: string,
     arg: string | undefined,
     form: URLSearchParams,
-    state: StepContext["state"],
+    loaded: LoadedSignInState,
   ): StepContext {
+    let revision = loaded.revision;
     const { issuer } = pooled;
     const base = `${pooled.issuerUrl.replace(/^https?:\/\/[^/]+/, "")}/interaction/${uid}`;
     const query = new URL(req.url ?? "/", "http://localhost").searchParams;
@@ -160,8 +167,10 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
       form,
       ip: clientIp(req, deps.trustProxy),
       displayName: issuer.settings.branding.display_name ?? issuer.name,
-      state,
-      save: () => deps.states.save(issuer.id, uid, ctx.state),
+      state: loaded.state,
+      async save() {
+        revision = await deps.states.save(issuer.id, uid, ctx.state, revision);
+      },
       page: (status, title, body, headers = {}) => sendHtml(res, status, layout(issuer, title, body), headers),
       fail: (status, error, description) => sendHtml(res, status, errorPage(issuer, error, description)),
       redirect: (to) => {
@@ -289,6 +298,19 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
       return;
     }
     const state = await deps.states.load(issuer.id, uid);
+    const run = async (ctx: StepContext, fn: (ctx: StepContext) => Promise<void>) => {
+      try {
+        await fn(ctx);
+      } catch (error) {
+        if (!(error instanceof SignInMovedOn) || res.headersSent) throw error;
+        // Another request of this sign-in (a second tab, a double submit, parallel guesses) saved first.
+        ctx.page(
+          409,
+          "Sign in",
+          `<h1>Sign in</h1>\n<p class="error" role="alert">This sign-in moved on in another window or request.</p>\n<p class="alt"><a href="${ctx.base}">Continue</a></p>`,
+        );
+      }
+    };
 
     // An existing session only needs the grant (the provider asks consent for a new client).
     if (details.prompt.name === "consent" && details.session?.accountId) {
@@ -314,6 +336,6 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
         return;
       }
     }
-    await handler(context(req, res, pooled, uid, arg, form, state));
+    await run(context(req, res, pooled, uid, arg, form, state), handler);
   };
 }

@@ -7,6 +7,7 @@ import {
   isFederated,
   type PendingUpstream,
   type PooledProvider,
+  SignInMovedOn,
   sameState,
   UpstreamError,
   type UpstreamProfile,
@@ -223,10 +224,12 @@ export async function federationCallback(
     if (value !== null) answer[key] = value.slice(0, MAX_PARAM);
   }
   const uid = uidOfState(answer.state);
-  const state = uid ? await deps.states.load(issuer.id, uid) : null;
+  const loaded = uid ? await deps.states.load(issuer.id, uid) : null;
+  const state = loaded?.state;
   const scratch = state?.scratch[SCRATCH] as FederationScratch | undefined;
   if (
     !uid ||
+    !loaded ||
     !state ||
     !scratch ||
     scratch.callback ||
@@ -237,10 +240,19 @@ export async function federationCallback(
     refuse(400, "This answer does not belong to a sign-in in progress. Go back to the application and start again.");
     return;
   }
-  await deps.states.save(issuer.id, uid, {
-    ...state,
-    scratch: { ...state.scratch, [SCRATCH]: { ...scratch, callback: answer } },
-  });
+  try {
+    await deps.states.save(
+      issuer.id,
+      uid,
+      { ...state, scratch: { ...state.scratch, [SCRATCH]: { ...scratch, callback: answer } } },
+      loaded.revision,
+    );
+  } catch (error) {
+    if (!(error instanceof SignInMovedOn)) throw error;
+    // The same answer delivered twice at once: the first one carries the sign-in on.
+    refuse(400, "This answer does not belong to a sign-in in progress. Go back to the application and start again.");
+    return;
+  }
   res
     .writeHead(303, {
       location: `${pooled.issuerUrl.replace(/^https?:\/\/[^/]+/, "")}/interaction/${uid}/federated-return`,
