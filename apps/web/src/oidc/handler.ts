@@ -3,7 +3,7 @@ import { isId, releaseClaims } from "@authpi/domain";
 import { type PooledProvider, userClaimValues } from "@authpi/server";
 import type Provider from "oidc-provider";
 import type { SignInDeps } from "./hosted/context.ts";
-import { FormTooLarge, readForm, sendHtml, sendJson } from "./hosted/http.ts";
+import { FormRefused, readForm, sendHtml, sendJson } from "./hosted/http.ts";
 import { createInteraction } from "./hosted/interaction.ts";
 import { federationCallback } from "./hosted/methods/federated.ts";
 import { HOSTED_METHODS } from "./hosted/methods/index.ts";
@@ -150,9 +150,9 @@ export function createOidcHandler(deps: SignInDeps): NodeHandler {
 
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (error instanceof FormTooLarge) {
+      if (error instanceof FormRefused) {
         if (!res.headersSent)
-          sendJson(res, 413, { error: "invalid_request", error_description: "the form is too large" });
+          sendJson(res, error.status, { error: "invalid_request", error_description: error.description });
         else res.end();
         return;
       }

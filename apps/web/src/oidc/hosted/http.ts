@@ -1,10 +1,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { unsafeTextReason } from "@authpi/domain";
 
 /** The HTTP plumbing of `/oidc`: answers that are never cached, forms read with a size limit. */
 
 const FORM_LIMIT = 16 * 1024;
 
-export class FormTooLarge extends Error {}
+/** A form no page reads: too large, or with text that cannot be stored (a NUL). An OAuth error. */
+export class FormRefused extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
 
 export function sendJson(
   res: ServerResponse,
@@ -43,10 +52,16 @@ export async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > FORM_LIMIT) throw new FormTooLarge("form too large");
+    if (size > FORM_LIMIT) throw new FormRefused(413, "the form is too large");
     chunks.push(chunk as Buffer);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  const form = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  for (const [key, value] of form) {
+    const reason = unsafeTextReason(key) ?? unsafeTextReason(value);
+    // Never echoed: the field is named only when its name itself is fine.
+    if (reason) throw new FormRefused(400, `${unsafeTextReason(key) ? "a field" : key}: ${reason.toLowerCase()}`);
+  }
+  return form;
 }
 
 export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
