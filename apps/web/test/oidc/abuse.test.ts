@@ -129,6 +129,70 @@ describe("abuse rules of the hosted pages", () => {
     }
   });
 
+  it("limits failed sign-ins per client IP across emails, known or not (429 page with Retry-After)", async () => {
+    // An issuer of its own: the per-IP count is per issuer, and this file's other cases share 127.0.0.1.
+    const lone = await h.newIssuer();
+    const client = await h.newClient(lone);
+    await h.newUser(lone, "known@example.com");
+    const configuration = await oidc.discovery(
+      new URL(h.issuerUrl(lone)),
+      client.id,
+      client.secret ?? undefined,
+      undefined,
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
+    const { browser, page } = await signInPage(h, configuration);
+    for (let attempt = 0; attempt < SIGN_IN_LIMITS.perIp; attempt += 1) {
+      // Never the same email twice: the per-user limit (5) is not what stops this.
+      const email = attempt === 0 ? "known@example.com" : `spray-${attempt}@example.com`;
+      const wrong = await browser.submit(page, { email, password: "Summer2026!" }, h.baseUrl);
+      expect(wrong.status, `attempt ${attempt}`).toBe(401);
+    }
+    const blocked = await browser.submit(page, { email: "someone-else@example.com", password: "x" }, h.baseUrl);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    const known = await browser.submit(page, { email: "known@example.com", password: PASSWORD }, h.baseUrl);
+    expect(known.status).toBe(429);
+  });
+
+  it("an unknown email and a wrong password take about the same time (both verify one hash)", async () => {
+    const lone = await h.newIssuer();
+    const client = await h.newClient(lone);
+    const configuration = await oidc.discovery(
+      new URL(h.issuerUrl(lone)),
+      client.id,
+      client.secret ?? undefined,
+      undefined,
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
+    const { browser, page } = await signInPage(h, configuration);
+    const timed = async (email: string) => {
+      const start = performance.now();
+      const answer = await browser.submit(page, { email, password: "not the password" }, h.baseUrl);
+      expect(answer.status).toBe(401);
+      return performance.now() - start;
+    };
+    const known: number[] = [];
+    const unknown: number[] = [];
+    // Interleaved, one attempt per email (the per-user limit), under the per-IP limit.
+    for (let i = 0; i < 7; i += 1) {
+      await h.newUser(lone, `timed-${i}@example.com`);
+      known.push(await timed(`timed-${i}@example.com`));
+      unknown.push(await timed(`nobody-${i}@example.com`));
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    // A password hash costs tens of milliseconds; skipping it for unknown emails would be a ratio near 0.
+    const ratio = median(unknown) / median(known);
+    expect(ratio, `unknown ${median(unknown).toFixed(1)} ms, known ${median(known).toFixed(1)} ms`).toBeGreaterThan(
+      0.6,
+    );
+    expect(ratio).toBeLessThan(1.7);
+  });
+
   it("never answers the hosted pages with a stack trace or the /v1 error shape", async () => {
     const { browser } = await signInPage();
     const broken = await browser.request(`${h.issuerUrl(issuerId)}/interaction/unknown-uid`);
