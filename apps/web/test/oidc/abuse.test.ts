@@ -1,7 +1,7 @@
 import { SIGN_IN_LIMITS } from "@authpi/server";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FormBrowser, type OidcHarness, oidcHarness, PASSWORD, REDIRECT } from "./harness.ts";
+import { FormBrowser, type OidcHarness, oidcHarness, PASSWORD, REDIRECT, relyingParty } from "./harness.ts";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -132,17 +132,8 @@ describe("abuse rules of the hosted pages", () => {
   it("limits failed sign-ins per client IP across emails, known or not (429 page with Retry-After)", async () => {
     // An issuer of its own: the per-IP count is per issuer, and this file's other cases share 127.0.0.1.
     const lone = await h.newIssuer();
-    const client = await h.newClient(lone);
     await h.newUser(lone, "known@example.com");
-    const configuration = await oidc.discovery(
-      new URL(h.issuerUrl(lone)),
-      client.id,
-      client.secret ?? undefined,
-      undefined,
-      {
-        execute: [oidc.allowInsecureRequests],
-      },
-    );
+    const configuration = await relyingParty(h, lone);
     const { browser, page } = await signInPage(h, configuration);
     for (let attempt = 0; attempt < SIGN_IN_LIMITS.perIp; attempt += 1) {
       // Never the same email twice: the per-user limit (5) is not what stops this.
@@ -159,16 +150,7 @@ describe("abuse rules of the hosted pages", () => {
 
   it("an unknown email and a wrong password take about the same time (both verify one hash)", async () => {
     const lone = await h.newIssuer();
-    const client = await h.newClient(lone);
-    const configuration = await oidc.discovery(
-      new URL(h.issuerUrl(lone)),
-      client.id,
-      client.secret ?? undefined,
-      undefined,
-      {
-        execute: [oidc.allowInsecureRequests],
-      },
-    );
+    const configuration = await relyingParty(h, lone);
     const { browser, page } = await signInPage(h, configuration);
     const timed = async (email: string) => {
       const start = performance.now();
