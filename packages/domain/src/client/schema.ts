@@ -159,6 +159,8 @@ export const RotateClientSecretInput = z
   })
   .meta({ id: "RotateClientSecretRequest" });
 export type RotateClientSecretInput = z.input<typeof RotateClientSecretInput>;
+/** A parsed rotate-secret body, its default filled in. */
+export type ClientSecretRotation = z.output<typeof RotateClientSecretInput>;
 
 export const Client = z
   .object({

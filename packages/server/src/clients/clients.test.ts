@@ -102,7 +102,12 @@ describe("clients service", () => {
     now = start;
 
     // Rotating without a grace period stops the previous secret at once; rotating again replaces it.
-    const again = await h.services.clients.rotateSecret(account.accountId, issuerId, value.id, {});
+    const again = await h.services.clients.rotateSecret(
+      account.accountId,
+      issuerId,
+      value.id,
+      parsed.clientSecretRotation({}),
+    );
     expect(again.value.previous_secret_expires_at).toBeNull();
     expect(await h.services.clients.verifySecret(issuerId, value.id, fresh)).toBe(false);
     expect(await h.services.clients.verifySecret(issuerId, value.id, old)).toBe(false);
@@ -119,7 +124,9 @@ describe("clients service", () => {
         redirect_uris: ["com.example.app:/callback", "http://127.0.0.1/callback"],
       }),
     );
-    await expect(h.services.clients.rotateSecret(account.accountId, issuerId, value.id, {})).rejects.toMatchObject({
+    await expect(
+      h.services.clients.rotateSecret(account.accountId, issuerId, value.id, parsed.clientSecretRotation({})),
+    ).rejects.toMatchObject({
       code: "public_client",
     });
   });

@@ -3,6 +3,7 @@ import {
   applyClientPatch,
   type Client,
   type ClientPatch,
+  type ClientSecretRotation,
   type ClientWithSecret,
   type CreateClientBody,
   clientConfigForCreate,
@@ -16,8 +17,6 @@ import {
   type ListClientsQuery,
   newId,
   type ProviderClient,
-  parseOrThrow,
-  RotateClientSecretInput,
   touchedSecrets,
 } from "@authpi/domain";
 import type { AuditRecorder } from "../audit/service.ts";
@@ -172,10 +171,9 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
       accountId: string,
       issuerId: string,
       id: string,
-      body: unknown,
+      input: ClientSecretRotation,
       options: WriteOptions = {},
     ): Promise<Versioned<ClientWithSecret>> {
-      const input = parseOrThrow(RotateClientSecretInput, body ?? {});
       return writeWithVersion({
         resource: "client",
         ifMatch: options.ifMatch,

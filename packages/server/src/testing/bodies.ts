@@ -3,6 +3,7 @@ import {
   CreateClientInput,
   CreateUserInput,
   parseBody,
+  RotateClientSecretInput,
   UpdateAuthMethodInput,
   UpdateClientInput,
   UpdateUserInput,
@@ -18,6 +19,7 @@ export const parsed = {
   authMethodPatch: (raw: unknown) => parseBody(UpdateAuthMethodInput, raw),
   client: (raw: unknown) => parseBody(CreateClientInput, raw),
   clientPatch: (raw: unknown) => parseBody(UpdateClientInput, raw),
+  clientSecretRotation: (raw: unknown) => parseBody(RotateClientSecretInput, raw),
   user: (raw: unknown) => parseBody(CreateUserInput, raw),
   userPatch: (raw: unknown) => parseBody(UpdateUserInput, raw),
 };
