@@ -13,6 +13,7 @@ import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import { createDb, freePort } from "@authpi/db";
 import { createServices, loadEnv, parseKeys, type Services } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import autocannon from "autocannon";
 
@@ -25,22 +26,34 @@ export async function prepareTokenRefresh(services: Services, accountId: string,
     name: "Bench",
     settings: { session: { refresh_token_rotation: false } },
   });
-  await services.authMethods.create(accountId, issuer.id, {
-    name: "Password",
-    method: "password",
-    first_factor_only: true,
-    settings: { check_breached: false },
-  });
-  const { value: client } = await services.clients.create(accountId, issuer.id, {
-    name: "Bench",
-    application_type: "web",
-    redirect_uris: [REDIRECT],
-  });
-  await services.users.create(accountId, issuer.id, {
-    email: "bench@example.com",
-    password: PASSWORD,
-    email_verified: true,
-  });
+  await services.authMethods.create(
+    accountId,
+    issuer.id,
+    parsed.authMethod({
+      name: "Password",
+      method: "password",
+      first_factor_only: true,
+      settings: { check_breached: false },
+    }),
+  );
+  const { value: client } = await services.clients.create(
+    accountId,
+    issuer.id,
+    parsed.client({
+      name: "Bench",
+      application_type: "web",
+      redirect_uris: [REDIRECT],
+    }),
+  );
+  await services.users.create(
+    accountId,
+    issuer.id,
+    parsed.user({
+      email: "bench@example.com",
+      password: PASSWORD,
+      email_verified: true,
+    }),
+  );
 
   const base = `${origin}/oidc/${issuer.id}`;
   const cookies = new Map<string, string>();

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createDb } from "@authpi/db";
 import { createKeyring, createServices } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import { expect, test } from "@playwright/test";
 import * as oidc from "openid-client";
 import { e2eState } from "./fixtures.ts";
@@ -28,18 +29,26 @@ test("signs in at issuer A through issuer B as its OpenID Connect upstream", asy
     settings: { check_breached: false },
   };
   const { value: upstream } = await services.issuers.create(account, { name: "Upstream B" });
-  await services.authMethods.create(account, upstream.id, password);
-  await services.users.create(account, upstream.id, {
-    email: "grace@example.com",
-    password: PASSWORD,
-    email_verified: true,
-    name: "Grace Hopper",
-  });
-  const { value: upstreamClient } = await services.clients.create(account, upstream.id, {
-    name: "Issuer A",
-    application_type: "web",
-    redirect_uris: ["http://localhost:8080/not-yet"],
-  });
+  await services.authMethods.create(account, upstream.id, parsed.authMethod(password));
+  await services.users.create(
+    account,
+    upstream.id,
+    parsed.user({
+      email: "grace@example.com",
+      password: PASSWORD,
+      email_verified: true,
+      name: "Grace Hopper",
+    }),
+  );
+  const { value: upstreamClient } = await services.clients.create(
+    account,
+    upstream.id,
+    parsed.client({
+      name: "Issuer A",
+      application_type: "web",
+      redirect_uris: ["http://localhost:8080/not-yet"],
+    }),
+  );
   const { value: issuer } = await services.issuers.create(account, {
     name: "Shop",
     settings: { signup: { require_email_verification: false } },
@@ -62,11 +71,15 @@ test("signs in at issuer A through issuer B as its OpenID Connect upstream", asy
   const method = (await created.json()) as { id: string; callback_url: string };
   expect(method.callback_url).toBe(`${issuer.issuer_url}/callback/${method.id}`);
   await services.clients.update(account, upstream.id, upstreamClient.id, { redirect_uris: [method.callback_url] });
-  const { value: client } = await services.clients.create(account, issuer.id, {
-    name: "Storefront",
-    application_type: "web",
-    redirect_uris: [REDIRECT],
-  });
+  const { value: client } = await services.clients.create(
+    account,
+    issuer.id,
+    parsed.client({
+      name: "Storefront",
+      application_type: "web",
+      redirect_uris: [REDIRECT],
+    }),
+  );
 
   const config = await oidc.discovery(
     new URL(issuer.issuer_url),

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createDb } from "@authpi/db";
 import { createKeyring, createServices } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import { expect, test } from "@playwright/test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
@@ -25,23 +26,35 @@ test("an application signs a user in through the hosted page, by keyboard", asyn
     name: "Shop",
     settings: { branding: { display_name: "Shop Accounts", primary_color: "#0a7d34" } },
   });
-  await services.authMethods.create(operatorA.account_id, issuer.id, {
-    name: "Password",
-    method: "password",
-    first_factor_only: true,
-    settings: { check_breached: false },
-  });
-  const { value: client } = await services.clients.create(operatorA.account_id, issuer.id, {
-    name: "Storefront",
-    application_type: "web",
-    redirect_uris: [REDIRECT],
-  });
-  await services.users.create(operatorA.account_id, issuer.id, {
-    email: "ada@example.com",
-    password: PASSWORD,
-    email_verified: true,
-    name: "Ada Lovelace",
-  });
+  await services.authMethods.create(
+    operatorA.account_id,
+    issuer.id,
+    parsed.authMethod({
+      name: "Password",
+      method: "password",
+      first_factor_only: true,
+      settings: { check_breached: false },
+    }),
+  );
+  const { value: client } = await services.clients.create(
+    operatorA.account_id,
+    issuer.id,
+    parsed.client({
+      name: "Storefront",
+      application_type: "web",
+      redirect_uris: [REDIRECT],
+    }),
+  );
+  await services.users.create(
+    operatorA.account_id,
+    issuer.id,
+    parsed.user({
+      email: "ada@example.com",
+      password: PASSWORD,
+      email_verified: true,
+      name: "Ada Lovelace",
+    }),
+  );
   await db.$disconnect();
 
   const config = await oidc.discovery(

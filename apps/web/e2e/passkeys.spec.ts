@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createDb } from "@authpi/db";
 import { createKeyring, createServices } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import { type CDPSession, expect, type Page, test } from "@playwright/test";
 import * as oidc from "openid-client";
 import { e2eState } from "./fixtures.ts";
@@ -23,30 +24,46 @@ async function setUp(passkey: { first_factor_only: boolean }, settings: Record<s
   const services = createServices(db, { publicUrl: `http://localhost:${new URL(baseURL).port}`, keyring });
   const account = operatorA.account_id;
   const { value: issuer } = await services.issuers.create(account, { name: "Shop", settings });
-  await services.authMethods.create(account, issuer.id, {
-    name: "Password",
-    method: "password",
-    first_factor_only: true,
-    settings: { check_breached: false },
-  });
-  await services.authMethods.create(account, issuer.id, {
-    name: "Passkey",
-    method: "passkey",
-    first_factor_only: passkey.first_factor_only,
-    settings: { rp_id: "localhost" },
-  });
-  const { value: client } = await services.clients.create(account, issuer.id, {
-    name: "Storefront",
-    application_type: "web",
-    redirect_uris: [REDIRECT],
-  });
+  await services.authMethods.create(
+    account,
+    issuer.id,
+    parsed.authMethod({
+      name: "Password",
+      method: "password",
+      first_factor_only: true,
+      settings: { check_breached: false },
+    }),
+  );
+  await services.authMethods.create(
+    account,
+    issuer.id,
+    parsed.authMethod({
+      name: "Passkey",
+      method: "passkey",
+      first_factor_only: passkey.first_factor_only,
+      settings: { rp_id: "localhost" },
+    }),
+  );
+  const { value: client } = await services.clients.create(
+    account,
+    issuer.id,
+    parsed.client({
+      name: "Storefront",
+      application_type: "web",
+      redirect_uris: [REDIRECT],
+    }),
+  );
   const email = `ada-${randomBytes(4).toString("hex")}@example.com`;
-  const { value: user } = await services.users.create(account, issuer.id, {
-    email,
-    password: PASSWORD,
-    email_verified: true,
-    name: "Ada Lovelace",
-  });
+  const { value: user } = await services.users.create(
+    account,
+    issuer.id,
+    parsed.user({
+      email,
+      password: PASSWORD,
+      email_verified: true,
+      name: "Ada Lovelace",
+    }),
+  );
   await db.$disconnect();
   const config = await oidc.discovery(
     new URL(issuer.issuer_url),

@@ -97,12 +97,6 @@ export interface OperationDef<
   body?: B;
   /** The request body's example in the OpenAPI document. */
   bodyExample?: unknown;
-  /**
-   * `domain`: the body is handed to the service as checked JSON and parsed there by the
-   * domain rule, which needs the raw body (immutable keys, the method discriminator's message).
-   * By default it is parsed here, at the boundary, with `body`.
-   */
-  bodyParsedBy?: "boundary" | "domain";
   response: SuccessResponse<S, E>;
   /** Takes `Idempotency-Key` (POST and PATCH). */
   idempotent?: boolean;

@@ -2,6 +2,7 @@ import {
   assertJsonBodySafe,
   DomainError,
   errorType,
+  parseBody,
   parseIdempotencyKey,
   parseOrThrow,
   wireCode,
@@ -188,9 +189,7 @@ export function createPipeline(options: PipelineOptions) {
     }
     let body: unknown;
     if (op.body) {
-      const raw = await call.body();
-      assertJsonBodySafe(raw);
-      body = op.bodyParsedBy === "domain" ? raw : parseOrThrow(op.body, raw);
+      body = parseBody(op.body, await call.body());
     }
     const ctx: OperationContext = {
       services: scoped,

@@ -208,8 +208,20 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** Turns a Zod failure into the contract's 400, naming the first failing field. */
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERRORS, value);
+}
+
+/**
+ * Turns a Zod failure into the contract's 400, naming the first failing field.
+ * A custom issue that names its own code (`params: { code: "immutable_field" }`,
+ * see `refuseKeys`) is that error instead, with its message and param.
+ */
 export function fromZodError(error: z.ZodError, prefix: ReadonlyArray<PropertyKey> = []): DomainError {
+  const [head] = error.issues;
+  if (head?.code === "custom" && isErrorCode(head.params?.code)) {
+    return new DomainError(head.params.code, head.message, { param: formatPath([...prefix, ...head.path]) });
+  }
   const details: ErrorDetail[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {

@@ -2,10 +2,10 @@ import { describe, expect, test } from "vitest";
 import { SignInInput } from "./admin/schema.ts";
 import { exampleAuthMethodBody } from "./auth-method/examples.ts";
 import { applyAuthMethodPatch, authMethodConfigForCreate } from "./auth-method/rules.ts";
-import { CreateAuthMethodInput } from "./auth-method/schema.ts";
+import { CreateAuthMethodInput, UpdateAuthMethodInput } from "./auth-method/schema.ts";
 import { httpsUrl, Metadata, Name, safeString } from "./common.ts";
 import { DomainError } from "./errors.ts";
-import { assertJsonBodySafe, MAX_JSON_DEPTH, unsafeTextReason } from "./input-safety.ts";
+import { assertJsonBodySafe, MAX_JSON_DEPTH, parseBody, unsafeTextReason } from "./input-safety.ts";
 import { applyIssuerPatch, issuerConfigForCreate } from "./issuer/rules.ts";
 import { CreateIssuerInput, ListIssuersQuery } from "./issuer/schema.ts";
 
@@ -107,13 +107,17 @@ describe("the rules check their input whole", () => {
   test("auth method create and patch refuse a lone surrogate in settings.client_id", () => {
     const body = exampleAuthMethodBody("oidc");
     const settings = { ...(body.settings as object), client_id: LONE_HIGH };
-    expect(failure(() => authMethodConfigForCreate({ ...body, settings }, { issuerName: "P" })).param).toBe(
-      "settings.client_id",
+    // What the doors do: parse the body at the boundary, then apply the rule.
+    expect(failure(() => parseBody(CreateAuthMethodInput, { ...body, settings })).param).toBe("settings.client_id");
+    const context = { issuerName: "P" };
+    const current = authMethodConfigForCreate(
+      parseBody(CreateAuthMethodInput, exampleAuthMethodBody("passkey")),
+      context,
     );
-    const current = authMethodConfigForCreate(exampleAuthMethodBody("passkey"), { issuerName: "P" });
-    expect(
-      failure(() => applyAuthMethodPatch(current, { settings: { rp_name: LONE_HIGH } }, { issuerName: "P" })).param,
-    ).toBe("settings.rp_name");
+    const patch = { settings: { rp_name: LONE_HIGH } };
+    expect(failure(() => applyAuthMethodPatch(current, parseBody(UpdateAuthMethodInput, patch), context)).param).toBe(
+      "settings.rp_name",
+    );
   });
 });
 

@@ -1,4 +1,5 @@
-import { DomainError, formatPath } from "./errors.ts";
+import type { z } from "zod";
+import { DomainError, formatPath, parseOrThrow } from "./errors.ts";
 
 /**
  * What every door checks on every parsed input before validation, so that no
@@ -69,3 +70,12 @@ export function assertJsonBodySafe(value: unknown, path: PropertyKey[] = []): vo
 
 /** @deprecated The same check under its first name; use assertJsonBodySafe. */
 export const assertNoNulCharacters = assertJsonBodySafe;
+
+/**
+ * A door's parse of a request body: the checks above, then the operation's
+ * schema, into the typed value the services take (the contract's 400s).
+ */
+export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  assertJsonBodySafe(raw);
+  return parseOrThrow(schema, raw);
+}

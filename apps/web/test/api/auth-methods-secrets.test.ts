@@ -6,6 +6,7 @@ import { createDb } from "@authpi/db";
 import { AUTH_METHODS, exampleAuthMethodBody } from "@authpi/domain";
 import { createServices, generateKeyEntry, loadEnv, parseKeys } from "@authpi/server";
 import { testEncryptionKeyEntry } from "@authpi/server/testing";
+import { parsed } from "@authpi/server/testing/bodies";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { dumpEveryRow } from "../database-dump.ts";
@@ -152,7 +153,7 @@ describe("key rotation", () => {
       const methods = new Map<string, (typeof FEDERATED)[number]>();
       for (const method of FEDERATED) {
         const { body, needle } = withSecret(method);
-        const { value } = await before.authMethods.create(accountId, issuer.value.id, body);
+        const { value } = await before.authMethods.create(accountId, issuer.value.id, parsed.authMethod(body));
         plaintexts.set(value.id, needle);
         methods.set(value.id, method);
       }
@@ -171,7 +172,7 @@ describe("key rotation", () => {
           AUTH_METHODS[method].secretKeys.map((key) => [`settings.${key}`, { from: "[set]", to: "[set]" }]),
         ),
       }));
-      await before.authMethods.create(accountId, issuer.value.id, exampleAuthMethodBody("password"));
+      await before.authMethods.create(accountId, issuer.value.id, parsed.authMethod(exampleAuthMethodBody("password")));
 
       // Without the old key nothing that needs a secret works yet.
       const onlyNew = createServices(db, { keyring: parseKeys(newEntry) });

@@ -1,3 +1,4 @@
+import { parsed } from "@authpi/server/testing/bodies";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type ApiHarness, apiHarness } from "../harness.ts";
 
@@ -160,11 +161,15 @@ test("a user delete whose event cannot be written keeps the user (REST and the s
     expect(deleted.text).not.toContain("audit log unavailable");
     await expect(api.services.users.delete(api.account.accountId, issuerId, user.body.id)).rejects.toThrow();
     await expect(
-      api.services.clients.create(api.account.accountId, issuerId, {
-        name: "Never",
-        application_type: "spa",
-        redirect_uris: ["https://x.example.com/cb"],
-      }),
+      api.services.clients.create(
+        api.account.accountId,
+        issuerId,
+        parsed.client({
+          name: "Never",
+          application_type: "spa",
+          redirect_uris: ["https://x.example.com/cb"],
+        }),
+      ),
     ).rejects.toThrow();
   });
   expect((await api.request("GET", `/issuers/${issuerId}/users/${user.body.id}`)).status).toBe(200);

@@ -11,6 +11,7 @@ import {
   toTimestamp,
 } from "@authpi/domain";
 import { type ServiceHarness, serviceHarness, type TestAccount } from "@authpi/server/testing";
+import { parsed } from "@authpi/server/testing/bodies";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 // The GET and list answers are JSON text built by Postgres (json_build_object over an explicit
@@ -162,7 +163,7 @@ describe("auth methods: SQL-built JSON equals the Zod-parsed response", () => {
     const created = await h.services.authMethods.create(
       account.accountId,
       issuer.value.id,
-      exampleAuthMethodBody(type),
+      parsed.authMethod(exampleAuthMethodBody(type)),
     );
     const read = await h.services.authMethods.get(account.accountId, issuer.value.id, created.value.id);
     const expected = await authMethodFromPrisma(created.value.id);

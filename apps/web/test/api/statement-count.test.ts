@@ -1,6 +1,7 @@
 import { createDb, type Db } from "@authpi/db";
 import { createServices, type Services } from "@authpi/server";
 import { type TestAccount, testKeyring } from "@authpi/server/testing";
+import { parsed } from "@authpi/server/testing/bodies";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 
 // Round trips per use case, counted on the wire: every statement any part of the services sends
@@ -133,11 +134,15 @@ describe("statements per use case", () => {
     let id = "";
     const create = await measure(async () => {
       id = (
-        await services.authMethods.create(account.accountId, issuer.id, {
-          method: "email_otp",
-          name: "Codes",
-          first_factor_only: true,
-        })
+        await services.authMethods.create(
+          account.accountId,
+          issuer.id,
+          parsed.authMethod({
+            method: "email_otp",
+            name: "Codes",
+            first_factor_only: true,
+          }),
+        )
       ).value.id;
     });
     expect(create).toHaveLength(6);

@@ -1,6 +1,7 @@
 import { createDb, migrate } from "@authpi/db";
 import { createServices } from "@authpi/server";
 import { testKeyring } from "@authpi/server/testing";
+import { parsed } from "@authpi/server/testing/bodies";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import { expect, inject, test } from "vitest";
 
@@ -17,24 +18,36 @@ test("the issuer_id migration backfills the events written before it", async () 
     const services = createServices(db, { keyring: testKeyring() });
     const { account_id: accountId } = await services.accounts.bootstrap({ password: "backfill-horse-battery" });
     const { value: issuer } = await services.issuers.create(accountId, { name: "Before the column" });
-    const method = await services.authMethods.create(accountId, issuer.id, {
-      name: "Codes",
-      method: "email_otp",
-      first_factor_only: true,
-    });
-    const gone = await services.authMethods.create(accountId, issuer.id, {
-      name: "Passwords",
-      method: "password",
-      first_factor_only: true,
-      settings: {},
-    });
+    const method = await services.authMethods.create(
+      accountId,
+      issuer.id,
+      parsed.authMethod({
+        name: "Codes",
+        method: "email_otp",
+        first_factor_only: true,
+      }),
+    );
+    const gone = await services.authMethods.create(
+      accountId,
+      issuer.id,
+      parsed.authMethod({
+        name: "Passwords",
+        method: "password",
+        first_factor_only: true,
+        settings: {},
+      }),
+    );
     await services.authMethods.delete(accountId, issuer.id, gone.value.id);
-    const client = await services.clients.create(accountId, issuer.id, {
-      name: "Web",
-      application_type: "web",
-      redirect_uris: ["https://app.example.com/cb"],
-    });
-    const user = await services.users.create(accountId, issuer.id, { email: "ada@example.com" });
+    const client = await services.clients.create(
+      accountId,
+      issuer.id,
+      parsed.client({
+        name: "Web",
+        application_type: "web",
+        redirect_uris: ["https://app.example.com/cb"],
+      }),
+    );
+    const user = await services.users.create(accountId, issuer.id, parsed.user({ email: "ada@example.com" }));
     await services.close();
 
     // The database as it was before the migration, then the migration.

@@ -1,3 +1,4 @@
+import { parsed } from "@authpi/server/testing/bodies";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import type * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,18 +49,22 @@ async function federate(
           userinfo_url: `${upstream}/userinfo`,
           scopes: ["openid", "email", "profile"],
         };
-  const { value: method } = await h.services.authMethods.create(accountId, a, {
-    name: "Upstream B",
-    method: kind,
-    first_factor_only: true,
-    ...options.method,
-    settings: {
-      ...endpoints,
-      client_id: upstreamClient.id,
-      client_secret: upstreamClient.secret,
-      ...options.settings,
-    },
-  });
+  const { value: method } = await h.services.authMethods.create(
+    accountId,
+    a,
+    parsed.authMethod({
+      name: "Upstream B",
+      method: kind,
+      first_factor_only: true,
+      ...options.method,
+      settings: {
+        ...endpoints,
+        client_id: upstreamClient.id,
+        client_secret: upstreamClient.secret,
+        ...options.settings,
+      },
+    }),
+  );
   // The read-only callback_url of the API, on the services' public URL; the server here runs on its own port.
   expect((method as { callback_url?: string }).callback_url).toBe(
     `http://localhost:3000/oidc/${a}/callback/${method.id}`,

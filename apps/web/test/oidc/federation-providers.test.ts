@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import { parsed } from "@authpi/server/testing/bodies";
 import type * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { alertOf, followAll, pressFederated, rpConfig, rpTokens, signInPage } from "./federation-support.ts";
@@ -63,10 +64,14 @@ interface Setup {
 
 async function issuerWith(method: Record<string, unknown>, signup: Record<string, unknown> = {}): Promise<Setup> {
   const issuerId = await h.newIssuer({ settings: { signup: { require_email_verification: false, ...signup } } });
-  const { value } = await h.services.authMethods.create(h.account.accountId, issuerId, {
-    first_factor_only: true,
-    ...method,
-  });
+  const { value } = await h.services.authMethods.create(
+    h.account.accountId,
+    issuerId,
+    parsed.authMethod({
+      first_factor_only: true,
+      ...method,
+    }),
+  );
   return {
     issuerId,
     methodId: value.id,

@@ -14,6 +14,7 @@ import {
   type UpstreamOrigins,
 } from "@authpi/server";
 import { serviceHarness, type TestAccount, testKeyring } from "@authpi/server/testing";
+import { parsed } from "@authpi/server/testing/bodies";
 import * as oidc from "openid-client";
 import { expect, inject } from "vitest";
 import { createLogger } from "../../src/logger.ts";
@@ -114,34 +115,46 @@ export async function oidcHarness(
     issuerUrl: (issuerId) => `${baseUrl}/oidc/${issuerId}`,
     async newIssuer(input = {}) {
       const { value } = await services.issuers.create(account.accountId, { name: "Issuer", ...input });
-      await services.authMethods.create(account.accountId, value.id, {
-        name: "Password",
-        method: "password",
-        first_factor_only: true,
-        settings: { min_length: 8, check_breached: false },
-      });
+      await services.authMethods.create(
+        account.accountId,
+        value.id,
+        parsed.authMethod({
+          name: "Password",
+          method: "password",
+          first_factor_only: true,
+          settings: { min_length: 8, check_breached: false },
+        }),
+      );
       return value.id;
     },
     async newClient(issuerId, input = {}) {
-      const { value } = await services.clients.create(account.accountId, issuerId, {
-        name: "Web app",
-        application_type: "web",
-        redirect_uris: ["http://localhost:8080/callback"],
-        post_logout_redirect_uris: ["http://localhost:8080/"],
-        ...input,
-      });
+      const { value } = await services.clients.create(
+        account.accountId,
+        issuerId,
+        parsed.client({
+          name: "Web app",
+          application_type: "web",
+          redirect_uris: ["http://localhost:8080/callback"],
+          post_logout_redirect_uris: ["http://localhost:8080/"],
+          ...input,
+        }),
+      );
       return { id: value.id, secret: value.client_secret };
     },
     async newUser(issuerId, email, input = {}) {
-      const { value } = await services.users.create(account.accountId, issuerId, {
-        email,
-        password: PASSWORD,
-        email_verified: true,
-        name: "Ada Lovelace",
-        given_name: "Ada",
-        family_name: "Lovelace",
-        ...input,
-      });
+      const { value } = await services.users.create(
+        account.accountId,
+        issuerId,
+        parsed.user({
+          email,
+          password: PASSWORD,
+          email_verified: true,
+          name: "Ada Lovelace",
+          given_name: "Ada",
+          family_name: "Lovelace",
+          ...input,
+        }),
+      );
       return value.id;
     },
     async close() {
@@ -333,10 +346,14 @@ export async function relyingParty(harness: OidcHarness, issuerId: string): Prom
 
 /** Adds an auth method to the issuer (through the service, as the API does). */
 export async function addAuthMethod(harness: OidcHarness, issuerId: string, input: Record<string, unknown>) {
-  await harness.services.authMethods.create(harness.account.accountId, issuerId, {
-    name: String(input.method),
-    first_factor_only: true,
-    settings: {},
-    ...input,
-  });
+  await harness.services.authMethods.create(
+    harness.account.accountId,
+    issuerId,
+    parsed.authMethod({
+      name: String(input.method),
+      first_factor_only: true,
+      settings: {},
+      ...input,
+    }),
+  );
 }

@@ -1,4 +1,5 @@
 import type { Clock } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import * as oidc from "openid-client";
 import { generate, type HashAlgorithm } from "otplib";
 import { expect } from "vitest";
@@ -36,13 +37,17 @@ export async function mfaIssuer(
     settings: { mfa: { remember_device_days: 0, ...mfa } },
   });
   for (const factor of factors) {
-    await h.services.authMethods.create(h.account.accountId, issuerId, {
-      name: factor.method === "totp" ? "Authenticator app" : "Backup codes",
-      method: factor.method,
-      first_factor_only: false,
-      ...(factor.enabled_login === undefined ? {} : { enabled_login: factor.enabled_login }),
-      ...(factor.settings ? { settings: factor.settings } : {}),
-    });
+    await h.services.authMethods.create(
+      h.account.accountId,
+      issuerId,
+      parsed.authMethod({
+        name: factor.method === "totp" ? "Authenticator app" : "Backup codes",
+        method: factor.method,
+        first_factor_only: false,
+        ...(factor.enabled_login === undefined ? {} : { enabled_login: factor.enabled_login }),
+        ...(factor.settings ? { settings: factor.settings } : {}),
+      }),
+    );
   }
   const client = await h.newClient(issuerId);
   const config = await oidc.discovery(

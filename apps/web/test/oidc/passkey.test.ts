@@ -1,5 +1,6 @@
 import { createFactorStore, systemClock } from "@authpi/server";
 import { testKeyring } from "@authpi/server/testing";
+import { parsed } from "@authpi/server/testing/bodies";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FormBrowser, type OidcHarness, oidcHarness, REDIRECT, signIn, startSignIn } from "./harness.ts";
@@ -29,13 +30,17 @@ async function passkeyIssuer(
   issuer: Record<string, unknown> = {},
 ): Promise<PasskeyIssuer> {
   const issuerId = await h.newIssuer(issuer);
-  const { value: method } = await h.services.authMethods.create(h.account.accountId, issuerId, {
-    name: "Passkey",
-    method: "passkey",
-    first_factor_only: passkey.first_factor_only ?? true,
-    enabled_login: passkey.enabled_login ?? true,
-    settings: { rp_id: "localhost", ...passkey.settings },
-  });
+  const { value: method } = await h.services.authMethods.create(
+    h.account.accountId,
+    issuerId,
+    parsed.authMethod({
+      name: "Passkey",
+      method: "passkey",
+      first_factor_only: passkey.first_factor_only ?? true,
+      enabled_login: passkey.enabled_login ?? true,
+      settings: { rp_id: "localhost", ...passkey.settings },
+    }),
+  );
   const client = await h.newClient(issuerId);
   const config = await oidc.discovery(
     new URL(h.issuerUrl(issuerId)),

@@ -1,3 +1,4 @@
+import { parsed } from "@authpi/server/testing/bodies";
 import type * as oidc from "openid-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { addAuthMethod, beginSignIn, exchangeCode, type OidcHarness, oidcHarness, relyingParty } from "./harness.ts";
@@ -38,11 +39,15 @@ const uniqueEmail = (name: string) => `${name}-${Date.now()}-${++sequence}@examp
 
 /** A user with only a generated temporary password (returned once by the create). */
 async function userWithTemporary(issuerId: string, email: string) {
-  const { value } = await h.services.users.create(h.account.accountId, issuerId, {
-    email,
-    email_verified: true,
-    temporary_password: true,
-  });
+  const { value } = await h.services.users.create(
+    h.account.accountId,
+    issuerId,
+    parsed.user({
+      email,
+      email_verified: true,
+      temporary_password: true,
+    }),
+  );
   return { userId: value.id, temporary: value.temporary_password ?? "" };
 }
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { freePort } from "@authpi/db";
 import { serviceHarness, testEncryptionKeyEntry } from "@authpi/server/testing";
+import { parsed } from "@authpi/server/testing/bodies";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -82,22 +83,34 @@ describe("two server processes", () => {
     const account = await harness.newAccount();
     const { services } = harness;
     const { value: issuer } = await services.issuers.create(account.accountId, { name: "Shared" });
-    await services.authMethods.create(account.accountId, issuer.id, {
-      name: "Password",
-      method: "password",
-      first_factor_only: true,
-      settings: { min_length: 8, check_breached: false },
-    });
-    const { value: client } = await services.clients.create(account.accountId, issuer.id, {
-      name: "Web",
-      application_type: "web",
-      redirect_uris: [REDIRECT],
-    });
-    await services.users.create(account.accountId, issuer.id, {
-      email: "ada@example.com",
-      password: PASSWORD,
-      email_verified: true,
-    });
+    await services.authMethods.create(
+      account.accountId,
+      issuer.id,
+      parsed.authMethod({
+        name: "Password",
+        method: "password",
+        first_factor_only: true,
+        settings: { min_length: 8, check_breached: false },
+      }),
+    );
+    const { value: client } = await services.clients.create(
+      account.accountId,
+      issuer.id,
+      parsed.client({
+        name: "Web",
+        application_type: "web",
+        redirect_uris: [REDIRECT],
+      }),
+    );
+    await services.users.create(
+      account.accountId,
+      issuer.id,
+      parsed.user({
+        email: "ada@example.com",
+        password: PASSWORD,
+        email_verified: true,
+      }),
+    );
     const issuerUrl = `${publicUrl}/oidc/${issuer.id}`;
     expect(issuer.issuer_url).not.toBe(issuerUrl); // the harness's own services use the default URL
 

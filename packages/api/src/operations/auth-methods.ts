@@ -78,7 +78,6 @@ export const authMethodOperations = {
     params: ListParams,
     body: CreateAuthMethodInput,
     bodyExample: createExample,
-    bodyParsedBy: "domain",
     idempotent: true,
     response: {
       status: 201,
@@ -124,7 +123,6 @@ export const authMethodOperations = {
     params: MethodParams,
     body: UpdateAuthMethodInput,
     bodyExample: { featured: true, settings: { scopes: ["openid", "email"] } },
-    bodyParsedBy: "domain",
     idempotent: true,
     response: {
       status: 200,

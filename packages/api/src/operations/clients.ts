@@ -93,7 +93,6 @@ export const clientOperations = {
     params: ListParams,
     body: CreateClientInput,
     bodyExample: createExample,
-    bodyParsedBy: "domain",
     idempotent: true,
     replayValue: withoutSecret,
     response: {
@@ -140,7 +139,6 @@ export const clientOperations = {
     params: ClientParams,
     body: UpdateClientInput,
     bodyExample: { redirect_uris: ["https://app.example.com/callback", "https://app.example.com/cb2"] },
-    bodyParsedBy: "domain",
     idempotent: true,
     response: {
       status: 200,

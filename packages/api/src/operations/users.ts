@@ -103,7 +103,6 @@ export const userOperations = {
     params: ListParams,
     body: CreateUserInput,
     bodyExample: createExample,
-    bodyParsedBy: "domain",
     idempotent: true,
     replayValue: withoutTemporaryPassword,
     response: {
@@ -151,7 +150,6 @@ export const userOperations = {
     params: UserParams,
     body: UpdateUserInput,
     bodyExample: { status: "blocked" },
-    bodyParsedBy: "domain",
     idempotent: true,
     replayValue: withoutTemporaryPassword,
     response: {

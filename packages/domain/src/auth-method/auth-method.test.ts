@@ -1,11 +1,34 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../errors.ts";
+import { parseBody } from "../input-safety.ts";
 import { exampleAuthMethodBody } from "./examples.ts";
-import { applyAuthMethodPatch, authMethodConfigForCreate } from "./rules.ts";
-import { AUTH_METHOD_TYPES, AUTH_METHODS, AuthMethod, type AuthMethodType } from "./schema.ts";
+import {
+  type AuthMethodContext,
+  applyAuthMethodPatch as applyPatch,
+  authMethodConfigForCreate as configFor,
+} from "./rules.ts";
+import {
+  AUTH_METHOD_TYPES,
+  AUTH_METHODS,
+  AuthMethod,
+  type AuthMethodConfig,
+  type AuthMethodType,
+  CreateAuthMethodInput,
+  UpdateAuthMethodInput,
+} from "./schema.ts";
 import { secretsSet, splitSecrets, stripSecrets } from "./secrets.ts";
 
 const context = { issuerName: "Production" };
+
+// The doors parse each body with the operation's schema (`parseBody`) before the rules see it;
+// these tests send raw bodies through both, as a request does.
+function authMethodConfigForCreate(body: unknown, ctx: AuthMethodContext): AuthMethodConfig {
+  return configFor(parseBody(CreateAuthMethodInput, body), ctx);
+}
+
+function applyAuthMethodPatch(current: AuthMethodConfig, body: unknown, ctx: AuthMethodContext): AuthMethodConfig {
+  return applyPatch(current, parseBody(UpdateAuthMethodInput, body), ctx);
+}
 
 function failure(run: () => unknown): DomainError {
   try {
@@ -208,5 +231,45 @@ describe("secrets", () => {
     expect(parsed.data?.settings).toEqual(config.settings);
     expect(response(method, config.settings, ["client_secret"]).success).toBe(false);
     expect(splitSecrets(method, { ...config.settings }).secrets).toEqual({});
+  });
+});
+
+describe("the body schemas, as the doors parse them", () => {
+  const choices = `Must be one of ${AUTH_METHOD_TYPES.map((t) => `'${t}'`).join(", ")}`;
+
+  it.each([
+    [{ name: "x", first_factor_only: true }, "Required"],
+    [{ name: "x", method: "saml" }, choices],
+    [{ name: "x", method: null }, choices],
+  ])("create %j: 400 naming method, not a union failure", (body, message) => {
+    const error = failure(() => parseBody(CreateAuthMethodInput, body));
+    expect({ ...error, message: error.message }).toEqual({
+      name: "DomainError",
+      code: "validation_failed",
+      message: `method: ${message}`,
+      param: "method",
+      details: [{ param: "method", message }],
+      extra: undefined,
+    });
+  });
+
+  it.each([
+    [{ method: "oidc", name: 5 }, "method"],
+    [{ first_factor_only: true, bogus: 1 }, "first_factor_only"],
+    [{ first_factor_only: true, method: "oidc" }, "method"],
+  ])("PATCH %j: immutable_field before any other check", (body, param) => {
+    const error = failure(() => parseBody(UpdateAuthMethodInput, body));
+    expect({ code: error.code, message: error.message, param: error.param, details: error.details }).toEqual({
+      code: "immutable_field",
+      message: `${param} cannot be changed after creation; delete the auth method and create a new one instead`,
+      param,
+      details: undefined,
+    });
+  });
+
+  it("a parsed PATCH keeps only the keys sent, and the nulls of its settings", () => {
+    const patch = parseBody(UpdateAuthMethodInput, { featured: false, settings: { scopes: null } });
+    expect(patch).toEqual({ featured: false, settings: { scopes: null } });
+    expect("name" in patch).toBe(false);
   });
 });

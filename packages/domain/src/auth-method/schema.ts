@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { listOf, Name } from "../common.ts";
+import { refuseKeys } from "../refuse-keys.ts";
 import type { AuthMethodDefinition } from "./define.ts";
 import { AUTH_METHOD_TYPE_LIST, type DeclaredAuthMethodTypes } from "./types/index.ts";
 
@@ -46,13 +47,29 @@ export function isAuthMethodType(value: unknown): value is AuthMethodType {
   return typeof value === "string" && (AUTH_METHOD_TYPES as readonly string[]).includes(value);
 }
 
-/** POST body: one member per method type, discriminated by `method`. */
+const METHOD_CHOICES = `Must be one of ${AUTH_METHOD_TYPES.map((t) => `'${t}'`).join(", ")}`;
+
+/**
+ * POST body: one member per method type, discriminated by `method`. An unknown or
+ * missing `method` is a 400 naming `method`, not a generic union failure.
+ */
 export const CreateAuthMethodInput = z
-  .discriminatedUnion("method", pluck("create"))
+  .discriminatedUnion("method", pluck("create"), {
+    error: (issue) => {
+      if (issue.code !== "invalid_union") return undefined;
+      const input = issue.input as Record<string, unknown> | undefined;
+      return input?.method === undefined ? "Required" : METHOD_CHOICES;
+    },
+  })
   .meta({ id: "CreateAuthMethodRequest" });
 export type CreateAuthMethodInput = z.input<typeof CreateAuthMethodInput>;
-/** A validated create body with every default filled in. */
+/** A validated create body with every default filled in (the passkey `rp_name` comes from the issuer). */
 export type AuthMethodConfig = z.output<typeof CreateAuthMethodInput>;
+
+/** The 400 `immutable_field` message, for the fields of every method and the settings of some. */
+export function immutableFieldMessage(param: string, why = ""): string {
+  return `${param} cannot be changed after creation${why}; delete the auth method and create a new one instead`;
+}
 
 /**
  * PATCH body. `settings` is an RFC 7396 merge patch of the stored settings; the
@@ -60,8 +77,8 @@ export type AuthMethodConfig = z.output<typeof CreateAuthMethodInput>;
  * federated methods, the credential and endpoint settings cannot change
  * (400 `immutable_field`).
  */
-export const UpdateAuthMethodInput = z
-  .strictObject({
+export const UpdateAuthMethodInput = refuseKeys(
+  z.strictObject({
     name: Name.optional(),
     enabled_login: z.boolean().optional().describe("Whether users may sign in with this method."),
     enabled_signup: z.boolean().optional().describe("Whether new users may sign up with this method."),
@@ -72,9 +89,16 @@ export const UpdateAuthMethodInput = z
       .describe(
         "Merge patch (RFC 7396) of settings; null resets a key to its default. Credentials and endpoints of federated methods cannot change.",
       ),
-  })
-  .meta({ id: "UpdateAuthMethodRequest" });
+  }),
+  ["method", "first_factor_only"].map((key) => ({
+    key,
+    code: "immutable_field",
+    message: immutableFieldMessage(key),
+  })),
+).meta({ id: "UpdateAuthMethodRequest" });
 export type UpdateAuthMethodInput = z.input<typeof UpdateAuthMethodInput>;
+/** A parsed PATCH body: the keys it sent, and only those (`settings` keeps its nulls, the merge patch's resets). */
+export type AuthMethodPatch = z.output<typeof UpdateAuthMethodInput>;
 
 export const AuthMethod = z.discriminatedUnion("method", pluck("response")).meta({ id: "AuthMethod" });
 export type AuthMethod = z.infer<typeof AuthMethod>;

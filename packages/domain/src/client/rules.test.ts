@@ -1,8 +1,25 @@
 import { describe, expect, test } from "vitest";
 import { DomainError } from "../errors.ts";
-import { applyClientPatch, clientConfigForCreate, redirectUriMatches } from "./rules.ts";
+import { parseBody } from "../input-safety.ts";
+import {
+  applyClientPatch as applyPatch,
+  type ClientContext,
+  clientConfigForCreate as configFor,
+  redirectUriMatches,
+} from "./rules.ts";
+import { type ClientConfig, CreateClientInput, UpdateClientInput } from "./schema.ts";
 
 const context = { availableScopes: ["openid", "profile", "email", "offline_access"] };
+
+// The doors parse each body with the operation's schema (`parseBody`) before the rules see it;
+// these tests send raw bodies through both, as a request does.
+function clientConfigForCreate(body: unknown, ctx: ClientContext): ClientConfig {
+  return configFor(parseBody(CreateClientInput, body), ctx);
+}
+
+function applyClientPatch(current: ClientConfig, body: unknown, ctx: ClientContext): ClientConfig {
+  return applyPatch(current, parseBody(UpdateClientInput, body), ctx);
+}
 
 function refused(fn: () => unknown): DomainError {
   try {
@@ -136,5 +153,22 @@ describe("redirect URI matching", () => {
     expect(redirectUriMatches("native", ["http://127.0.0.1/cb"], "http://127.0.0.1:51234/cb")).toBe(true);
     expect(redirectUriMatches("native", ["http://127.0.0.1/cb"], "http://127.0.0.1:51234/other")).toBe(false);
     expect(redirectUriMatches("web", ["http://127.0.0.1/cb"], "http://127.0.0.1:51234/cb")).toBe(false);
+  });
+});
+
+describe("the client PATCH schema", () => {
+  test("refuses application_type first, whatever else the body holds", () => {
+    const error = refused(() => parseBody(UpdateClientInput, { application_type: "web", name: 1 }));
+    expect({ code: error.code, message: error.message, param: error.param, details: error.details }).toEqual({
+      code: "immutable_field",
+      message: "application_type cannot be changed after creation; create a new client instead",
+      param: "application_type",
+      details: undefined,
+    });
+  });
+
+  test("keeps absent apart from null", () => {
+    expect(parseBody(UpdateClientInput, { description: null })).toEqual({ description: null });
+    expect(parseBody(UpdateClientInput, {})).toEqual({});
   });
 });

@@ -1,13 +1,12 @@
 import { Metadata } from "../common.ts";
 import { DomainError, parseOrThrow } from "../errors.ts";
-import { assertJsonBodySafe } from "../input-safety.ts";
 import { mergePatch } from "../merge-patch.ts";
 import {
   APPLICATION_TYPE_RULES,
   type ClientConfig,
-  CreateClientInput,
+  type ClientPatch,
+  type CreateClientBody,
   type GrantType,
-  UpdateClientInput,
 } from "./schema.ts";
 
 export interface ClientContext {
@@ -105,10 +104,8 @@ function checkCombination(config: ClientConfig, context: ClientContext, checkSco
   }
 }
 
-/** Validates a create body into a complete configuration, defaults filled from its type and the issuer. */
-export function clientConfigForCreate(input: unknown, context: ClientContext): ClientConfig {
-  assertJsonBodySafe(input);
-  const body = parseOrThrow(CreateClientInput, input);
+/** A parsed create body as a complete configuration, defaults filled from its type and the issuer. */
+export function clientConfigForCreate(body: CreateClientBody, context: ClientContext): ClientConfig {
   const rules = APPLICATION_TYPE_RULES[body.application_type];
   const config: ClientConfig = {
     name: body.name,
@@ -129,23 +126,14 @@ export function clientConfigForCreate(input: unknown, context: ClientContext): C
 }
 
 /**
- * Applies a PATCH to the current configuration: fields replace, `metadata`
- * merges (RFC 7396), and the result is checked whole, as a create would be.
- * `application_type` is refused even with its current value, so a caller never
- * believes it changed. Scopes are checked against the issuer only when the
- * PATCH sends them: an issuer that later narrowed its scopes does not block
- * unrelated edits.
+ * Applies a parsed PATCH to the current configuration: fields replace,
+ * `metadata` merges (RFC 7396), and the result is checked whole, as a create
+ * would be. (`application_type` never gets here: the body schema refuses it
+ * even with its current value, so a caller never believes it changed.) Scopes
+ * are checked against the issuer only when the PATCH sends them: an issuer
+ * that later narrowed its scopes does not block unrelated edits.
  */
-export function applyClientPatch(current: ClientConfig, input: unknown, context: ClientContext): ClientConfig {
-  assertJsonBodySafe(input);
-  if (typeof input === "object" && input !== null && "application_type" in input) {
-    throw new DomainError(
-      "immutable_field",
-      "application_type cannot be changed after creation; create a new client instead",
-      { param: "application_type" },
-    );
-  }
-  const patch = parseOrThrow(UpdateClientInput, input);
+export function applyClientPatch(current: ClientConfig, patch: ClientPatch, context: ClientContext): ClientConfig {
   const next: ClientConfig = {
     name: patch.name ?? current.name,
     description: patch.description === undefined ? current.description : patch.description,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ListLimit, listOf, Metadata, Name, ScopeToken, Timestamp, uniqueList } from "../common.ts";
+import { refuseKeys } from "../refuse-keys.ts";
 
 export const APPLICATION_TYPES = ["web", "spa", "native", "machine"] as const;
 export const ApplicationType = z
@@ -99,6 +100,8 @@ export const CreateClientInput = z
   })
   .meta({ id: "CreateClientRequest" });
 export type CreateClientInput = z.input<typeof CreateClientInput>;
+/** A parsed create body; the rules fill its defaults and check the combination. */
+export type CreateClientBody = z.output<typeof CreateClientInput>;
 
 /** The whole, defaulted configuration of a client: what a create or a PATCH's result must be. */
 export interface ClientConfig {
@@ -117,8 +120,8 @@ export interface ClientConfig {
 }
 
 /** PATCH body: every field optional; lists replace, `metadata` merges. `application_type` is refused. */
-export const UpdateClientInput = z
-  .strictObject({
+export const UpdateClientInput = refuseKeys(
+  z.strictObject({
     name: Name.optional(),
     description: Description.optional(),
     application_type: z.unknown().optional().describe("Cannot change: sending it is a 400 `immutable_field`."),
@@ -131,9 +134,18 @@ export const UpdateClientInput = z
     access_token_ttl_seconds: Ttl.optional(),
     id_token_ttl_seconds: Ttl.optional(),
     metadata: z.record(z.string(), z.unknown()).optional().describe("Merge patch of metadata; null removes a key."),
-  })
-  .meta({ id: "UpdateClientRequest" });
+  }),
+  [
+    {
+      key: "application_type",
+      code: "immutable_field",
+      message: "application_type cannot be changed after creation; create a new client instead",
+    },
+  ],
+).meta({ id: "UpdateClientRequest" });
 export type UpdateClientInput = z.input<typeof UpdateClientInput>;
+/** A parsed PATCH body: the keys it sent, and only those (`description: null` clears, absent keeps). */
+export type ClientPatch = z.output<typeof UpdateClientInput>;
 
 export const RotateClientSecretInput = z
   .strictObject({
@@ -147,6 +159,8 @@ export const RotateClientSecretInput = z
   })
   .meta({ id: "RotateClientSecretRequest" });
 export type RotateClientSecretInput = z.input<typeof RotateClientSecretInput>;
+/** A parsed rotate-secret body, its default filled in. */
+export type ClientSecretRotation = z.output<typeof RotateClientSecretInput>;
 
 export const Client = z
   .object({

@@ -1,6 +1,18 @@
 import { describe, expect, test } from "vitest";
 import { DomainError } from "../errors.ts";
-import { applyUserPatch, userChangeForCreate } from "./rules.ts";
+import { parseBody } from "../input-safety.ts";
+import { applyUserPatch as applyPatch, userChangeForCreate as changeFor, type UserChange } from "./rules.ts";
+import { CreateUserInput, UpdateUserInput, type UserProfile } from "./schema.ts";
+
+// The doors parse each body with the operation's schema (`parseBody`) before the rules see it;
+// these tests send raw bodies through both, as a request does.
+function userChangeForCreate(body: unknown): UserChange {
+  return changeFor(parseBody(CreateUserInput, body));
+}
+
+function applyUserPatch(current: UserProfile, body: unknown): UserChange {
+  return applyPatch(current, parseBody(UpdateUserInput, body));
+}
 
 function refused(fn: () => unknown): DomainError {
   try {

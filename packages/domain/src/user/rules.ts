@@ -1,8 +1,7 @@
 import { Metadata } from "../common.ts";
 import { DomainError, parseOrThrow } from "../errors.ts";
-import { assertJsonBodySafe } from "../input-safety.ts";
 import { mergePatch } from "../merge-patch.ts";
-import { CreateUserInput, UpdateUserInput, type UserProfile } from "./schema.ts";
+import type { CreateUserBody, UserPatch, UserProfile } from "./schema.ts";
 
 /** What a create or PATCH asks of a user: its profile and the credentials to set, if any. */
 export interface UserChange {
@@ -27,9 +26,7 @@ export function emailKey(email: string): string {
   return email.toLowerCase();
 }
 
-export function userChangeForCreate(input: unknown): UserChange {
-  assertJsonBodySafe(input);
-  const body = parseOrThrow(CreateUserInput, input);
+export function userChangeForCreate(body: CreateUserBody): UserChange {
   const profile: UserProfile = {
     email: body.email ?? null,
     phone_number: body.phone_number ?? null,
@@ -54,9 +51,7 @@ export function userChangeForCreate(input: unknown): UserChange {
  * Applies a PATCH to the current profile: fields replace, `metadata` merges
  * (RFC 7396). A changed email is no longer verified unless the PATCH says so.
  */
-export function applyUserPatch(current: UserProfile, input: unknown): UserChange {
-  assertJsonBodySafe(input);
-  const patch = parseOrThrow(UpdateUserInput, input);
+export function applyUserPatch(current: UserProfile, patch: UserPatch): UserChange {
   const email = patch.email === undefined ? current.email : patch.email;
   const emailChanged = (email === null ? null : email.toLowerCase()) !== current.email?.toLowerCase();
   const phone = patch.phone_number === undefined ? current.phone_number : patch.phone_number;

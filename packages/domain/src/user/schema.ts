@@ -64,6 +64,8 @@ export const CreateUserInput = z
   })
   .meta({ id: "CreateUserRequest" });
 export type CreateUserInput = z.input<typeof CreateUserInput>;
+/** A parsed create body, defaults filled in. */
+export type CreateUserBody = z.output<typeof CreateUserInput>;
 
 /** PATCH body: every field optional; `null` clears email or phone (one must remain); metadata merges. */
 export const UpdateUserInput = z
@@ -83,6 +85,8 @@ export const UpdateUserInput = z
   })
   .meta({ id: "UpdateUserRequest" });
 export type UpdateUserInput = z.input<typeof UpdateUserInput>;
+/** A parsed PATCH body: the keys it sent, and only those (`null` clears, absent keeps). */
+export type UserPatch = z.output<typeof UpdateUserInput>;
 
 /** A user's profile as stored (everything but credentials, factors and identities). */
 export interface UserProfile {

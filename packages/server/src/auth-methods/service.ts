@@ -1,6 +1,7 @@
 import {
   type AuthMethod,
   type AuthMethodConfig,
+  type AuthMethodPatch,
   applyAuthMethodPatch,
   authMethodConfigForCreate,
   authMethodDefinition,
@@ -164,7 +165,7 @@ export function createAuthMethodService(
       return versioned((await loadWithIssuer(accountId, issuerId, id)).row);
     },
 
-    async create(accountId: string, issuerId: string, input: unknown): Promise<Versioned<AuthMethod>> {
+    async create(accountId: string, issuerId: string, input: AuthMethodConfig): Promise<Versioned<AuthMethod>> {
       const found = isId("issuer", issuerId) ? await repo.findWithIssuer(accountId, issuerId, null) : undefined;
       const issuer = liveIssuer(issuerId, found);
       const config = authMethodConfigForCreate(input, { issuerName: issuer.issuer_name });
@@ -214,7 +215,7 @@ export function createAuthMethodService(
       accountId: string,
       issuerId: string,
       id: string,
-      body: unknown,
+      patch: AuthMethodPatch,
       options: WriteOptions = {},
     ): Promise<Versioned<AuthMethod>> {
       return writeWithVersion({
@@ -224,7 +225,7 @@ export function createAuthMethodService(
         row: (loaded) => loaded.row,
         attempt: async ({ row, issuerName }) => {
           const secrets = decryptSecrets(keyring(), row.secrets, row.id);
-          const next = applyAuthMethodPatch(toConfig(row, secrets), body, { issuerName });
+          const next = applyAuthMethodPatch(toConfig(row, secrets), patch, { issuerName });
           const split = splitSecrets(next.method, next.settings);
           // Secret keys are immutable today, so the ciphertext is kept; were one to change, it is re-encrypted.
           const unchanged = JSON.stringify(split.secrets) === JSON.stringify(secrets);

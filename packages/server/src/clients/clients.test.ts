@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parsed } from "../testing/bodies.ts";
 import { type ServiceHarness, serviceHarness, type TestAccount } from "../testing/index.ts";
 
 let now = new Date("2026-12-01T12:00:00.000Z");
@@ -16,7 +17,7 @@ const web = { name: "Web app", application_type: "web", redirect_uris: ["https:/
 
 describe("clients service", () => {
   test("create returns the secret once; get, list and the provider view never do", async () => {
-    const created = await h.services.clients.create(account.accountId, issuerId, web);
+    const created = await h.services.clients.create(account.accountId, issuerId, parsed.client(web));
     const secret = created.value.client_secret;
     expect(secret).toMatch(/^cs_[0-9A-Za-z]{43}$/);
     expect(created.value).toMatchObject({
@@ -56,7 +57,7 @@ describe("clients service", () => {
   });
 
   test("verifySecret: the current secret, never a wrong one, another issuer's or a public client", async () => {
-    const { value } = await h.services.clients.create(account.accountId, issuerId, web);
+    const { value } = await h.services.clients.create(account.accountId, issuerId, parsed.client(web));
     const secret = value.client_secret as string;
     expect(await h.services.clients.verifySecret(issuerId, value.id, secret)).toBe(true);
     expect(await h.services.clients.verifySecret(issuerId, value.id, `${secret}x`)).toBe(false);
@@ -65,18 +66,22 @@ describe("clients service", () => {
     expect(await h.services.clients.verifySecret(other, value.id, secret)).toBe(false);
     expect(await h.services.clients.findForProvider(other, value.id)).toBeNull();
     expect(await h.services.clients.findForProvider(issuerId, "cli_nope")).toBeNull();
-    const spa = await h.services.clients.create(account.accountId, issuerId, {
-      name: "SPA",
-      application_type: "spa",
-      redirect_uris: ["https://spa.example.com/cb"],
-    });
+    const spa = await h.services.clients.create(
+      account.accountId,
+      issuerId,
+      parsed.client({
+        name: "SPA",
+        application_type: "spa",
+        redirect_uris: ["https://spa.example.com/cb"],
+      }),
+    );
     expect(spa.value.client_secret).toBeNull();
     expect(spa.value.client_secret_set).toBe(false);
     expect(await h.services.clients.verifySecret(issuerId, spa.value.id, "")).toBe(false);
   });
 
   test("rotation: both secrets during the grace period, only the new one after it", async () => {
-    const { value } = await h.services.clients.create(account.accountId, issuerId, web);
+    const { value } = await h.services.clients.create(account.accountId, issuerId, parsed.client(web));
     const old = value.client_secret as string;
     const rotated = await h.services.clients.rotateSecret(account.accountId, issuerId, value.id, {
       previous_secret_expires_in_seconds: 3600,
@@ -97,7 +102,12 @@ describe("clients service", () => {
     now = start;
 
     // Rotating without a grace period stops the previous secret at once; rotating again replaces it.
-    const again = await h.services.clients.rotateSecret(account.accountId, issuerId, value.id, {});
+    const again = await h.services.clients.rotateSecret(
+      account.accountId,
+      issuerId,
+      value.id,
+      parsed.clientSecretRotation({}),
+    );
     expect(again.value.previous_secret_expires_at).toBeNull();
     expect(await h.services.clients.verifySecret(issuerId, value.id, fresh)).toBe(false);
     expect(await h.services.clients.verifySecret(issuerId, value.id, old)).toBe(false);
@@ -105,12 +115,18 @@ describe("clients service", () => {
   });
 
   test("a public client has no secret to rotate", async () => {
-    const { value } = await h.services.clients.create(account.accountId, issuerId, {
-      name: "Native",
-      application_type: "native",
-      redirect_uris: ["com.example.app:/callback", "http://127.0.0.1/callback"],
-    });
-    await expect(h.services.clients.rotateSecret(account.accountId, issuerId, value.id, {})).rejects.toMatchObject({
+    const { value } = await h.services.clients.create(
+      account.accountId,
+      issuerId,
+      parsed.client({
+        name: "Native",
+        application_type: "native",
+        redirect_uris: ["com.example.app:/callback", "http://127.0.0.1/callback"],
+      }),
+    );
+    await expect(
+      h.services.clients.rotateSecret(account.accountId, issuerId, value.id, parsed.clientSecretRotation({})),
+    ).rejects.toMatchObject({
       code: "public_client",
     });
   });
@@ -129,7 +145,7 @@ describe("clients service", () => {
         },
       },
     });
-    const { value } = await services.clients.create(account.accountId, issuerId, web);
+    const { value } = await services.clients.create(account.accountId, issuerId, parsed.client(web));
     await services.clients.delete(account.accountId, issuerId, value.id);
     expect(revoked).toEqual([`${issuerId}/${value.id}`]);
     expect(await services.clients.findForProvider(issuerId, value.id)).toBeNull();
@@ -148,7 +164,7 @@ describe("clients service", () => {
         },
       },
     });
-    const { value } = await services.clients.create(account.accountId, issuerId, web);
+    const { value } = await services.clients.create(account.accountId, issuerId, parsed.client(web));
     await expect(services.clients.delete(account.accountId, issuerId, value.id)).rejects.toThrow(
       "provider storage down",
     );

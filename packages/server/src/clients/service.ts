@@ -2,7 +2,10 @@ import {
   AUDIT_IGNORED_FIELDS,
   applyClientPatch,
   type Client,
+  type ClientPatch,
+  type ClientSecretRotation,
   type ClientWithSecret,
+  type CreateClientBody,
   clientConfigForCreate,
   DomainError,
   diffChanges,
@@ -14,8 +17,6 @@ import {
   type ListClientsQuery,
   newId,
   type ProviderClient,
-  parseOrThrow,
-  RotateClientSecretInput,
   touchedSecrets,
 } from "@authpi/domain";
 import type { AuditRecorder } from "../audit/service.ts";
@@ -86,7 +87,7 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
     },
 
     /** 201: the one answer, with the rotation's, that carries `client_secret` (null for a public client). */
-    async create(accountId: string, issuerId: string, input: unknown): Promise<Versioned<ClientWithSecret>> {
+    async create(accountId: string, issuerId: string, input: CreateClientBody): Promise<Versioned<ClientWithSecret>> {
       const issuer = await loadLiveIssuer(accountId, issuerId, "clients");
       const config = clientConfigForCreate(input, { availableScopes: issuer.availableScopes });
       const secret = isConfidential(config.token_endpoint_auth_method) ? generateClientSecret() : null;
@@ -113,7 +114,7 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
       accountId: string,
       issuerId: string,
       id: string,
-      body: unknown,
+      patch: ClientPatch,
       options: WriteOptions = {},
     ): Promise<Versioned<Client>> {
       return writeWithVersion({
@@ -122,7 +123,7 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
         load: () => loadWithIssuer(accountId, issuerId, id),
         row: (loaded) => loaded.row,
         attempt: async ({ issuer, row }) => {
-          const next = applyClientPatch(toConfig(row), body, { availableScopes: issuer.availableScopes });
+          const next = applyClientPatch(toConfig(row), patch, { availableScopes: issuer.availableScopes });
           const updated = await repo.updateConfigAtVersion(row.id, row.version, next, clock());
           if (!updated) return undefined;
           const after = versioned(updated);
@@ -170,10 +171,9 @@ export function createClientService(sql: Sql, clock: Clock, artifacts: ProviderA
       accountId: string,
       issuerId: string,
       id: string,
-      body: unknown,
+      input: ClientSecretRotation,
       options: WriteOptions = {},
     ): Promise<Versioned<ClientWithSecret>> {
-      const input = parseOrThrow(RotateClientSecretInput, body ?? {});
       return writeWithVersion({
         resource: "client",
         ifMatch: options.ifMatch,

@@ -6,6 +6,8 @@ import { type Keyring, parseKeys } from "../secrets/keyring.ts";
 import { createServices, type Services } from "../services.ts";
 import "./provided.ts";
 
+export { parsed } from "./bodies.ts";
+
 export interface TestAccount {
   accountId: string;
   apiKey: string;

@@ -3,6 +3,8 @@ import {
   applyUserPatch,
   assertPasswordPolicy,
   type BreachedList,
+  type CreateUserBody,
+  CreateUserInput,
   DomainError,
   diffChanges,
   type EventChanges,
@@ -14,11 +16,13 @@ import {
   newId,
   PasswordSettings,
   type PoolUser,
+  parseBody,
   passwordLength,
   SECRET_MARK,
   TemporaryPasswordSettings,
   type User,
   type UserChange,
+  type UserPatch,
   type UserWithTemporaryPassword,
   userChangeForCreate,
   weakPassword,
@@ -74,6 +78,14 @@ function methodMissing(param: string, method: string): DomainError {
     `${param}: this issuer has no ${method} auth method; add one to give users a ${method.replace("_", " ")}`,
     { param },
   );
+}
+
+/**
+ * A user the hosted sign-in creates: its forms and an upstream's profile are that door's
+ * input, parsed here as the API's boundary parses a create body (the same rules and 400s).
+ */
+function newUserChange(fields: CreateUserInput): UserChange {
+  return userChangeForCreate(parseBody(CreateUserInput, fields));
 }
 
 function mapUniqueViolation(error: unknown, change: UserChange): never {
@@ -312,7 +324,11 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
       return versioned(await loadWithIssuer(accountId, issuerId, id));
     },
 
-    async create(accountId: string, issuerId: string, input: unknown): Promise<Versioned<UserWithTemporaryPassword>> {
+    async create(
+      accountId: string,
+      issuerId: string,
+      input: CreateUserBody,
+    ): Promise<Versioned<UserWithTemporaryPassword>> {
       const issuer = await loadLiveIssuer(accountId, issuerId, "users");
       return insertUser(accountId, issuer.id, userChangeForCreate(input));
     },
@@ -321,7 +337,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
       accountId: string,
       issuerId: string,
       id: string,
-      body: unknown,
+      patch: UserPatch,
       options: WriteOptions = {},
     ): Promise<Versioned<UserWithTemporaryPassword>> {
       return writeWithVersion({
@@ -330,7 +346,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
         load: () => loadWithIssuer(accountId, issuerId, id),
         row: (row) => row,
         attempt: async (row) => {
-          const change = applyUserPatch(toProfile(row), body);
+          const change = applyUserPatch(toProfile(row), patch);
           const password =
             change.password === undefined ? {} : await passwordColumns(row.issuerId, change.password, row);
           const temporary =
@@ -491,7 +507,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
     /** The hosted sign-up: the same rules as a create (policy, breached list, email unique per issuer). */
     async signUp(issuerId: string, input: { email: string; password: string; name?: string }): Promise<PoolUser> {
       const issuer = await providerIssuer(issuerId);
-      const change = userChangeForCreate({
+      const change = newUserChange({
         email: input.email,
         password: input.password,
         ...(input.name !== undefined ? { name: input.name } : {}),
@@ -528,7 +544,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
      */
     async signUpVerified(issuerId: string, contact: { email: string } | { phoneNumber: string }): Promise<PoolUser> {
       const issuer = await providerIssuer(issuerId);
-      const change = userChangeForCreate(
+      const change = newUserChange(
         "email" in contact
           ? { email: contact.email, email_verified: true }
           : { phone_number: contact.phoneNumber, phone_verified: true },
@@ -586,7 +602,7 @@ export function createUserService(sql: Sql, clock: Clock, options: UserServiceOp
       let change: UserChange | undefined;
       while (!change) {
         try {
-          change = userChangeForCreate({ email: profile.email, email_verified: profile.emailVerified, ...optional });
+          change = newUserChange({ email: profile.email, email_verified: profile.emailVerified, ...optional });
         } catch (error) {
           const param = error instanceof DomainError ? error.param : undefined;
           if (param === undefined || !(param in optional)) throw error;

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parsed } from "../testing/bodies.ts";
 import { type ServiceHarness, serviceHarness, type TestAccount } from "../testing/index.ts";
 import { BREACHED_PASSWORDS_FILE } from "./breached-passwords.ts";
 
@@ -11,12 +12,16 @@ let issuerId: string;
 async function newIssuer(name: string, passwordSettings: Record<string, unknown> | null = {}) {
   const issuer = (await h.services.issuers.create(account.accountId, { name })).value.id;
   if (passwordSettings) {
-    await h.services.authMethods.create(account.accountId, issuer, {
-      name: "Password",
-      method: "password",
-      first_factor_only: true,
-      settings: passwordSettings,
-    });
+    await h.services.authMethods.create(
+      account.accountId,
+      issuer,
+      parsed.authMethod({
+        name: "Password",
+        method: "password",
+        first_factor_only: true,
+        settings: passwordSettings,
+      }),
+    );
   }
   return issuer;
 }
@@ -31,11 +36,15 @@ const PASSWORD = "correct horse battery staple";
 
 describe("users service", () => {
   test("create hashes the password with argon2id and never returns it", async () => {
-    const { value, etag } = await h.services.users.create(account.accountId, issuerId, {
-      email: "Ada@Example.com",
-      name: "Ada Lovelace",
-      password: PASSWORD,
-    });
+    const { value, etag } = await h.services.users.create(
+      account.accountId,
+      issuerId,
+      parsed.user({
+        email: "Ada@Example.com",
+        name: "Ada Lovelace",
+        password: PASSWORD,
+      }),
+    );
     expect(value).toMatchObject({
       object: "user",
       email: "Ada@Example.com",
@@ -54,12 +63,12 @@ describe("users service", () => {
   });
 
   test("emails are unique per issuer case-insensitively, and per issuer only", async () => {
-    await h.services.users.create(account.accountId, issuerId, { email: "grace@example.com" });
+    await h.services.users.create(account.accountId, issuerId, parsed.user({ email: "grace@example.com" }));
     await expect(
-      h.services.users.create(account.accountId, issuerId, { email: "GRACE@example.COM" }),
+      h.services.users.create(account.accountId, issuerId, parsed.user({ email: "GRACE@example.COM" })),
     ).rejects.toMatchObject({ code: "email_taken", param: "email" });
     const other = await newIssuer("Other pool");
-    const there = await h.services.users.create(account.accountId, other, { email: "grace@example.com" });
+    const there = await h.services.users.create(account.accountId, other, parsed.user({ email: "grace@example.com" }));
     const here = await h.services.users.findByEmail(issuerId, "Grace@Example.com");
     expect(here?.id).toBeDefined();
     expect(there.value.id).not.toBe(here?.id);
@@ -69,9 +78,13 @@ describe("users service", () => {
   test("50 concurrent creates of one email give exactly one user", async () => {
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) =>
-        h.services.users.create(account.accountId, issuerId, {
-          email: i % 2 ? "race@example.com" : "RACE@example.com",
-        }),
+        h.services.users.create(
+          account.accountId,
+          issuerId,
+          parsed.user({
+            email: i % 2 ? "race@example.com" : "RACE@example.com",
+          }),
+        ),
       ),
     );
     const created = results.filter((r) => r.status === "fulfilled");
@@ -97,14 +110,18 @@ describe("users service", () => {
     ];
     for (const [password, rule] of cases) {
       await expect(
-        h.services.users.create(account.accountId, strict, { email: `${rule}@example.com`, password }),
+        h.services.users.create(account.accountId, strict, parsed.user({ email: `${rule}@example.com`, password })),
         rule,
       ).rejects.toMatchObject({ code: "weak_password", param: "password", extra: { rule } });
     }
-    const ok = await h.services.users.create(account.accountId, strict, {
-      email: "ok@example.com",
-      password: "Good Password 1!",
-    });
+    const ok = await h.services.users.create(
+      account.accountId,
+      strict,
+      parsed.user({
+        email: "ok@example.com",
+        password: "Good Password 1!",
+      }),
+    );
     expect(ok.value.password_set).toBe(true);
   });
 
@@ -114,29 +131,41 @@ describe("users service", () => {
     const breached = list.find((p) => p.length >= 12) as string;
     const checking = await newIssuer("Breach check", { min_length: 12 });
     await expect(
-      h.services.users.create(account.accountId, checking, { email: "b@example.com", password: breached }),
+      h.services.users.create(account.accountId, checking, parsed.user({ email: "b@example.com", password: breached })),
     ).rejects.toMatchObject({ code: "weak_password", extra: { rule: "check_breached" } });
     // Upper-casing a breached password does not make it safe.
     await expect(
-      h.services.users.create(account.accountId, checking, {
-        email: "b@example.com",
-        password: breached.toUpperCase(),
-      }),
+      h.services.users.create(
+        account.accountId,
+        checking,
+        parsed.user({
+          email: "b@example.com",
+          password: breached.toUpperCase(),
+        }),
+      ),
     ).rejects.toMatchObject({ code: "weak_password", extra: { rule: "check_breached" } });
     const lenient = await newIssuer("No breach check", { min_length: 12, check_breached: false });
-    const user = await h.services.users.create(account.accountId, lenient, {
-      email: "b@example.com",
-      password: breached,
-    });
+    const user = await h.services.users.create(
+      account.accountId,
+      lenient,
+      parsed.user({
+        email: "b@example.com",
+        password: breached,
+      }),
+    );
     expect(user.value.password_set).toBe(true);
   });
 
   test("password history: the last history_count passwords cannot be reused", async () => {
     const keeping = await newIssuer("History", { min_length: 10, history_count: 2 });
-    const { value } = await h.services.users.create(account.accountId, keeping, {
-      email: "h@example.com",
-      password: "first password",
-    });
+    const { value } = await h.services.users.create(
+      account.accountId,
+      keeping,
+      parsed.user({
+        email: "h@example.com",
+        password: "first password",
+      }),
+    );
     await h.services.users.update(account.accountId, keeping, value.id, { password: "second password" });
     for (const reused of ["first password", "second password"]) {
       await expect(
@@ -151,25 +180,37 @@ describe("users service", () => {
   test("password and temporary_password need their auth method", async () => {
     const bare = await newIssuer("No methods", null);
     await expect(
-      h.services.users.create(account.accountId, bare, { email: "x@example.com", password: PASSWORD }),
+      h.services.users.create(account.accountId, bare, parsed.user({ email: "x@example.com", password: PASSWORD })),
     ).rejects.toMatchObject({ code: "auth_method_disabled", param: "password" });
     await expect(
-      h.services.users.create(account.accountId, bare, { email: "x@example.com", temporary_password: true }),
+      h.services.users.create(
+        account.accountId,
+        bare,
+        parsed.user({ email: "x@example.com", temporary_password: true }),
+      ),
     ).rejects.toMatchObject({ code: "auth_method_disabled", param: "temporary_password" });
   });
 
   test("temporary password: generated with the method's length, shown once, expires after its ttl", async () => {
     const temp = await newIssuer("Temporary", null);
-    await h.services.authMethods.create(account.accountId, temp, {
-      name: "Temporary",
-      method: "temporary_password",
-      first_factor_only: true,
-      settings: { length: 20, ttl_seconds: 600 },
-    });
-    const created = await h.services.users.create(account.accountId, temp, {
-      email: "t@example.com",
-      temporary_password: true,
-    });
+    await h.services.authMethods.create(
+      account.accountId,
+      temp,
+      parsed.authMethod({
+        name: "Temporary",
+        method: "temporary_password",
+        first_factor_only: true,
+        settings: { length: 20, ttl_seconds: 600 },
+      }),
+    );
+    const created = await h.services.users.create(
+      account.accountId,
+      temp,
+      parsed.user({
+        email: "t@example.com",
+        temporary_password: true,
+      }),
+    );
     const generated = created.value.temporary_password as string;
     expect(generated).toHaveLength(20);
     expect(created.value.temporary_password_expires_at).toBe("2026-12-01T12:10:00.000Z");
@@ -191,7 +232,11 @@ describe("users service", () => {
   });
 
   test("the provider interface: verifyPassword, signUp, markSignedIn, setEmailVerified", async () => {
-    await h.services.users.create(account.accountId, issuerId, { email: "Sign@Example.com", password: PASSWORD });
+    await h.services.users.create(
+      account.accountId,
+      issuerId,
+      parsed.user({ email: "Sign@Example.com", password: PASSWORD }),
+    );
     const user = await h.services.users.verifyPassword(issuerId, "sign@example.com", PASSWORD);
     expect(user).toMatchObject({ email: "Sign@Example.com", passwordSet: true, status: "active" });
     expect(user && "passwordHash" in user).toBe(false);
@@ -234,7 +279,8 @@ describe("users service", () => {
     const ids: string[] = [];
     for (const [i, status] of ["active", "blocked", "blocked", "active", "blocked"].entries()) {
       ids.push(
-        (await h.services.users.create(account.accountId, pool, { email: `p${i}@example.com`, status })).value.id,
+        (await h.services.users.create(account.accountId, pool, parsed.user({ email: `p${i}@example.com`, status })))
+          .value.id,
       );
     }
     const newest = [...ids].reverse();
@@ -297,7 +343,11 @@ describe("users service", () => {
         },
       },
     });
-    const { value } = await services.users.create(account.accountId, issuerId, { email: "rev@example.com" });
+    const { value } = await services.users.create(
+      account.accountId,
+      issuerId,
+      parsed.user({ email: "rev@example.com" }),
+    );
     const key = `${issuerId}/${value.id}`;
     await services.users.revokeSessions(account.accountId, issuerId, value.id);
     expect(revoked).toEqual([key]);
@@ -324,7 +374,11 @@ describe("users service", () => {
         },
       },
     });
-    const { value } = await services.users.create(account.accountId, issuerId, { email: "undo@example.com" });
+    const { value } = await services.users.create(
+      account.accountId,
+      issuerId,
+      parsed.user({ email: "undo@example.com" }),
+    );
     await expect(services.users.delete(account.accountId, issuerId, value.id)).rejects.toThrow("provider storage down");
     expect(await services.users.findById(issuerId, value.id)).not.toBeNull();
     const events = await h.db.auditEvent.findMany({ where: { resourceId: value.id } });
@@ -332,7 +386,11 @@ describe("users service", () => {
   });
 
   test("removing a factor deletes it and changes the user's ETag", async () => {
-    const { value, etag } = await h.services.users.create(account.accountId, issuerId, { email: "fac@example.com" });
+    const { value, etag } = await h.services.users.create(
+      account.accountId,
+      issuerId,
+      parsed.user({ email: "fac@example.com" }),
+    );
     const factorId = "fac_01JDQ3S6A1B2C3D4E5F6G7H8J9";
     await h.db.userFactor.create({
       data: { id: factorId, userId: value.id, type: "totp", name: "Phone", createdAt: now },
