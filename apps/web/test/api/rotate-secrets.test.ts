@@ -4,6 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { createDb } from "@authpi/db";
 import { createFactorStore, createServices, generateKeyEntry, loadEnv, parseKeys, systemClock } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
@@ -40,7 +41,8 @@ describe("pnpm rotate-secrets: signing keys and factor secrets", () => {
       await before.oidc.signingKeys.rotate(accountId, issuer); // a current and a previous key
       const jwks = await before.oidc.signingKeys.providerJwks(issuer);
       expect(jwks).toHaveLength(2);
-      const user = (await before.users.create(accountId, issuer, { email: "rotation@example.com" })).value.id;
+      const user = (await before.users.create(accountId, issuer, parsed.user({ email: "rotation@example.com" }))).value
+        .id;
       const totpKey = `TOTPKEY${randomBytes(10).toString("hex")}`;
       await factorsUnder(oldEntry).add(user, { type: "totp", name: "Phone", secret: totpKey });
       await factorsUnder(oldEntry).add(user, { type: "passkey", name: "Laptop", secret: null, credentialId: "cred-1" });

@@ -1,4 +1,5 @@
 import { AUTH_METHOD_TYPES, exampleAuthMethodBody } from "@authpi/domain";
+import { parsed } from "@authpi/server/testing/bodies";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOSTED_METHODS } from "../../src/oidc/hosted/methods/index.ts";
 import { beginSignIn, type OidcHarness, oidcHarness, relyingParty } from "./harness.ts";
@@ -79,7 +80,11 @@ describe("the hosted pages under hostile input", () => {
       };
     const present = new Set((await list()).data.map((method) => method.method));
     for (const type of AUTH_METHOD_TYPES.filter((type) => !present.has(type))) {
-      await h.services.authMethods.create(h.account.accountId, issuerId, exampleAuthMethodBody(type, `Fuzz ${type}`));
+      await h.services.authMethods.create(
+        h.account.accountId,
+        issuerId,
+        parsed.authMethod(exampleAuthMethodBody(type, `Fuzz ${type}`)),
+      );
     }
     const methods = new Map((await list()).data.map((method) => [method.method, method.id]));
     expect(methods.size).toBe(AUTH_METHOD_TYPES.length);
