@@ -56,11 +56,41 @@ describe("the MFA policy", () => {
     expect(tokens.claims()?.amr).toEqual(["pwd"]);
   });
 
-  it("optional asks only users who enrolled a factor", async () => {
+  it("optional asks only users who enrolled a factor, and offers the others to enrol (skippable)", async () => {
     const optional = await mfaIssuer(h, { policy: "optional" }, [{ method: "totp" }]);
     await h.newUser(optional.issuerId, "plain@example.com");
     const plain = await passwordStep(h, optional.config, "plain@example.com");
-    expect((await tokensAt(optional.config, plain.page, plain.flow)).claims()?.amr).toEqual(["pwd"]);
+    // Not asked for a factor: offered one, with "Not now".
+    expectStep(plain.page, "mfa-enrol");
+    expect(plain.page.text).toContain("Protect your account");
+    expect(plain.page.text).toContain("Not now");
+    const skipped = await plain.flow.browser.submit(plain.page, {}, h.baseUrl, "mfa-skip");
+    expect((await tokensAt(optional.config, skipped, plain.flow)).claims()?.amr).toEqual(["pwd"]);
+
+    // The next sign-in offers it again; taking it enrols the app, which counts as the second factor.
+    const again = await passwordStep(h, optional.config, "plain@example.com");
+    expectStep(again.page, "mfa-enrol");
+    const enrolPage = await again.flow.browser.follow(
+      new URL(/href="([^"]+\/totp-enrol)"/.exec(again.page.text)?.[1] ?? "", again.page.url).href,
+      h.baseUrl,
+    );
+    expectStep(enrolPage, "totp-enrol");
+    const uri = otpauthUri(enrolPage.text);
+    const enrolled = await again.flow.browser.submit(
+      enrolPage,
+      { code: await codeFor(uri, time.now()) },
+      h.baseUrl,
+      "totp-enrol",
+    );
+    expect((await tokensAt(optional.config, enrolled, again.flow)).claims()?.amr).toEqual(["pwd", "otp", "mfa"]);
+    time.advance(60_000);
+    const asked = await passwordStep(h, optional.config, "plain@example.com");
+    expectStep(asked.page, "totp");
+    // A crafted skip is no way around a factor the user has.
+    const crafted = await asked.flow.browser.request(asked.page.url.replace(/\/totp$/, "/mfa-skip"), {
+      form: { csrf: /name="csrf" value="([^"]+)"/.exec(asked.page.text)?.[1] ?? "" },
+    });
+    expect(crafted.location ?? "").not.toContain(REDIRECT);
 
     await enrolledUser(optional.issuerId, "enrolled@example.com");
     const browser = new FormBrowser();

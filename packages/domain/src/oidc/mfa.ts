@@ -10,6 +10,8 @@ export type MfaStep =
   | "challenge"
   /** The user enrols a factor first (policy `required`, none enrolled). */
   | "enrol"
+  /** The user may enrol one, or skip (policy `optional`, none enrolled, the issuer offers some). */
+  | "offer"
   /** Policy `required` but the issuer offers no second factor to enrol: the sign-in cannot finish. */
   | "unavailable";
 
@@ -24,6 +26,6 @@ export function mfaStep(input: {
 }): MfaStep {
   if (input.policy === "off" || input.satisfied) return "none";
   if (input.enrolled.some((type) => input.offered.includes(type))) return "challenge";
-  if (input.policy === "optional") return "none";
+  if (input.policy === "optional") return input.offered.length > 0 ? "offer" : "none";
   return input.offered.length > 0 ? "enrol" : "unavailable";
 }

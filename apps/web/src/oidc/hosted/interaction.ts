@@ -11,6 +11,7 @@ import type Provider from "oidc-provider";
 import { errorPage, escapeHtml, layout } from "../pages.ts";
 import type { HostedMethod, SecondFactorEntry, SignInDeps, Step, StepContext } from "./context.ts";
 import { clientIp, readCookie, readForm, sendHtml } from "./http.ts";
+import { mfaOfferAnswered } from "./methods/mfa.ts";
 
 /** The remembered-device cookie (`mfa.remember_device_days`), on the issuer's `/oidc/{issuer}` path. */
 export const REMEMBERED_DEVICE_COOKIE = "authpi_device";
@@ -122,7 +123,7 @@ export function createInteraction(deps: SignInDeps, methods: readonly HostedMeth
       ctx.redirect(`${ctx.base}/mfa`);
       return;
     }
-    if (next === "enrol") {
+    if (next === "enrol" || (next === "offer" && !mfaOfferAnswered(ctx))) {
       ctx.redirect(`${ctx.base}/mfa-enrol`);
       return;
     }

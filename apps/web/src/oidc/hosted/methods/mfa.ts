@@ -1,5 +1,6 @@
 import { escapeHtml } from "../../pages.ts";
 import type { HostedMethod, StepContext } from "../context.ts";
+import { csrfField } from "../fields.ts";
 
 /**
  * The MFA steps of the flow: `/mfa` lets a user who enrolled second factors choose which one to
@@ -24,6 +25,11 @@ ${links.map((link) => `<li><a href="${escapeHtml(link.href)}">${escapeHtml(link.
 </ul>`,
   );
 }
+
+/** The sign-in's scratch key: the optional enrolment offer was answered. */
+const MFA_OFFER = "mfa_offer";
+
+export const mfaOfferAnswered = (ctx: StepContext): boolean => ctx.state.scratch[MFA_OFFER] === true;
 
 export const mfaSteps: HostedMethod = {
   methods: [],
@@ -52,6 +58,7 @@ export const mfaSteps: HostedMethod = {
           ctx.redirect(ctx.state.userId ? `${ctx.base}/mfa` : ctx.base);
           return;
         }
+        const optional = ctx.issuer.settings.mfa.policy === "optional";
         // Recovery codes come after another factor; on their own only where nothing else is offered.
         const offered = ctx.secondFactors();
         const primary = offered.filter(({ entry }) => !entry.recovery);
@@ -63,7 +70,32 @@ export const mfaSteps: HostedMethod = {
           await ctx.proceed();
           return;
         }
-        chooser(ctx, "Protect your account", "This account needs a second factor. Choose one to set up.", links);
+        if (!optional) {
+          chooser(ctx, "Protect your account", "This account needs a second factor. Choose one to set up.", links);
+          return;
+        }
+        ctx.page(
+          200,
+          "Protect your account",
+          `<h1>Protect your account</h1>
+<p>Add a second factor: signing in will then ask for it after your password.</p>
+<ul class="choices">
+${links.map((link) => `<li><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></li>`).join("\n")}
+</ul>
+<form method="post" action="${ctx.base}/mfa-skip" class="alt">
+${csrfField(ctx)}
+<button type="submit" class="secondary">Not now</button>
+</form>`,
+        );
+      },
+    },
+    // Policy `optional`: the offer declined for this sign-in (it comes again at the next one).
+    "mfa-skip": {
+      async POST(ctx) {
+        if (!ctx.state.userId || ctx.issuer.settings.mfa.policy !== "optional") return ctx.redirect(ctx.base);
+        ctx.state = { ...ctx.state, scratch: { ...ctx.state.scratch, [MFA_OFFER]: true } };
+        await ctx.save();
+        await ctx.proceed();
       },
     },
   },

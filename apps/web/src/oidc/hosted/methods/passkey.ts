@@ -11,6 +11,7 @@ import { escapeHtml } from "../../pages.ts";
 import type { HostedMethod, StepContext } from "../context.ts";
 import { alert, csrfField } from "../fields.ts";
 import { PAGE_CSP } from "../http.ts";
+import { mfaOfferAnswered } from "./mfa.ts";
 
 /**
  * `passkey` (WebAuthn). A passkey enabled for sign-in always signs in by itself ("Sign in with a
@@ -254,7 +255,7 @@ async function enrolment(
     satisfied: false,
   });
   if (step === "challenge") return "refused";
-  return step === "enrol" && !method.firstFactorOnly ? "mfa" : "offer";
+  return (step === "enrol" || step === "offer") && !method.firstFactorOnly ? "mfa" : "offer";
 }
 
 async function showEnrol(
@@ -405,6 +406,8 @@ export const passkeyMethod: HostedMethod = {
   async beforeTokens(ctx, user) {
     const method = ctx.enabled("passkey");
     if (!method || scratchOf(ctx).offerDone || ctx.state.firstFactor?.method === "passkey") return undefined;
+    // A passkey that is a second factor was among the factors just offered (and declined).
+    if (!method.firstFactorOnly && mfaOfferAnswered(ctx)) return undefined;
     const party = relyingParty(method.settings as unknown as PasskeySettings, ctx.issuer.name, ctx.pooled.issuerUrl);
     if (!party.ok) return undefined;
     const passkeys = await ctx.deps.factors.list(user.id, "passkey");
