@@ -12,6 +12,7 @@ import {
   fakeUpstream,
   githubSpec,
   googleSpec,
+  providerSpecs,
   spotifySpec,
 } from "./federation-upstreams.ts";
 import { type OidcHarness, oidcHarness } from "./harness.ts";
@@ -32,6 +33,8 @@ let appleControl: Awaited<ReturnType<typeof appleSpec>>["control"];
 let google: FakeUpstream;
 let discord: FakeUpstream;
 let spotify: FakeUpstream;
+type Provider = keyof typeof providerSpecs;
+const providers = {} as Record<Provider, FakeUpstream>;
 
 beforeAll(async () => {
   github = await fakeUpstream(githubSpec(githubControl));
@@ -45,14 +48,23 @@ beforeAll(async () => {
   google = await fakeUpstream(googleSpec);
   discord = await fakeUpstream(discordSpec);
   spotify = await fakeUpstream(spotifySpec);
+  for (const [name, spec] of Object.entries(providerSpecs)) providers[name as Provider] = await fakeUpstream(spec);
+  const providerUrls = Object.fromEntries(Object.entries(providers).map(([name, fake]) => [name, fake.url]));
   h = await oidcHarness({
-    upstreams: { github: github.url, apple: apple.url, google: google.url, discord: discord.url, spotify: spotify.url },
+    upstreams: {
+      github: github.url,
+      apple: apple.url,
+      google: google.url,
+      discord: discord.url,
+      spotify: spotify.url,
+      ...providerUrls,
+    },
   });
 });
 
 afterAll(async () => {
   await h.close();
-  for (const fake of [github, apple, google, discord, spotify]) await fake.close();
+  for (const fake of [github, apple, google, discord, spotify, ...Object.values(providers)]) await fake.close();
 });
 
 interface Setup {
@@ -309,6 +321,160 @@ describe("oauth2 providers", () => {
     expect(spotify.tokenRequests.at(-1)?.headers.authorization).toMatch(/^Basic /);
   });
 });
+
+/** Per provider: what the upstream sees at authorize and token, and the profile it maps to. */
+const providerCases: {
+  provider: Provider;
+  id: string;
+  /** The subject AuthPI keeps (Bitbucket's uuid comes in braces). */
+  subject: string;
+  basic: boolean;
+  pkce: boolean;
+  /** Whether a verified email at the provider is trusted here. */
+  trusted: boolean;
+  profile: Record<string, unknown>;
+}[] = [
+  {
+    provider: "microsoft",
+    id: "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
+    subject: "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
+    basic: false,
+    pkce: true,
+    trusted: false,
+    profile: { given_name: "Megan", family_name: "Bowen", picture: null },
+  },
+  {
+    provider: "gitlab",
+    id: "1234567",
+    subject: "1234567",
+    basic: false,
+    pkce: true,
+    trusted: true,
+    profile: { picture: "https://pictures.example/1234567.png" },
+  },
+  {
+    provider: "bitbucket",
+    id: "a1b2c3d4-0000-4000-8000-000000000001",
+    subject: "{a1b2c3d4-0000-4000-8000-000000000001}",
+    basic: true,
+    pkce: false,
+    trusted: true,
+    profile: { picture: "https://bitbucket.org/account/usera1b2c3d4-0000-4000-8000-000000000001/avatar/" },
+  },
+  {
+    provider: "slack",
+    id: "U0R7JM",
+    subject: "U0R7JM",
+    basic: false,
+    pkce: false,
+    trusted: true,
+    profile: { picture: "https://pictures.example/U0R7JM.png" },
+  },
+  {
+    provider: "linkedin",
+    id: "782bbtaQ",
+    subject: "782bbtaQ",
+    basic: false,
+    pkce: false,
+    trusted: true,
+    profile: { given_name: "Lin", family_name: "Kedin" },
+  },
+  {
+    provider: "facebook",
+    id: "10224242424242424",
+    subject: "10224242424242424",
+    basic: false,
+    pkce: true,
+    trusted: false,
+    profile: {
+      given_name: "Face",
+      family_name: "Book",
+      picture: "https://platform-lookaside.fbsbx.com/10224242424242424",
+    },
+  },
+  {
+    provider: "twitter",
+    id: "2244994945",
+    subject: "2244994945",
+    basic: true,
+    pkce: true,
+    trusted: false,
+    profile: {},
+  },
+  {
+    provider: "twitch",
+    id: "713936733",
+    subject: "713936733",
+    basic: false,
+    pkce: false,
+    trusted: true,
+    profile: { picture: "https://static-cdn.jtvnw.net/713936733.png" },
+  },
+];
+
+describe.each(providerCases)(
+  "oauth2 provider $provider",
+  ({ provider, id, subject, basic, pkce, trusted, profile }) => {
+    async function providerSetup() {
+      const fake = providers[provider];
+      const setup = await issuerWith({
+        name: provider,
+        method: "oauth2",
+        settings: { provider, client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: `${fake.url}/forward` },
+      });
+      fake.forwardTo = setup.callbackUrl;
+      return { fake, setup };
+    }
+
+    it("signs in against its documented protocol; the user linked by (auth method, subject); its email trust rule", async () => {
+      const { fake, setup } = await providerSetup();
+      fake.person = { id, email: `${provider}@example.com`, verified: true, name: `${provider} person` };
+      const { end, verifier, upstream } = await viaRedirect(setup);
+      expect(upstream.origin).toBe(fake.url);
+      expect(upstream.searchParams.get("code_challenge_method")).toBe(pkce ? "S256" : null);
+      if (provider === "twitter") {
+        // X's /2/users/me has no email: no account can be made from it (one here needs an email).
+        expect(end.status).toBe(403);
+        expect(alertOf(end.text)).toBe("twitter did not share an email address, which a new account here needs.");
+        return;
+      }
+      const tokens = await rpTokens(setup.config, end.location, verifier);
+      const request = fake.tokenRequests.at(-1);
+      expect(request?.form.get("redirect_uri")).toBe(`${fake.url}/forward`);
+      expect(request?.headers.authorization?.startsWith("Basic ") ?? false).toBe(basic);
+      expect(request?.form.has("client_secret")).toBe(!basic);
+      expect(request?.form.has("code_verifier")).toBe(pkce);
+      const user = await userOf(setup, tokens.claims()?.sub);
+      expect(user).toMatchObject({
+        email: `${provider}@example.com`,
+        email_verified: trusted,
+        name: `${provider} person`,
+        ...profile,
+        identities: [{ auth_method_id: setup.methodId, method: "oauth2", subject }],
+      });
+
+      // Again with the same subject: the same user.
+      const again = await viaRedirect(setup);
+      expect((await rpTokens(setup.config, again.end.location, again.verifier)).claims()?.sub).toBe(user.id);
+    });
+
+    it("a wrong client secret is refused by the upstream: a clear failure, no user", async () => {
+      const { fake, setup: good } = await providerSetup();
+      const setup = await issuerWith({
+        name: `${provider} wrong`,
+        method: "oauth2",
+        settings: { provider, client_id: CLIENT_ID, client_secret: "wrong-one", redirect_uri: `${fake.url}/forward` },
+      });
+      fake.forwardTo = setup.callbackUrl;
+      fake.person = { id: `${id}9`, email: `wrong-${provider}@example.com`, verified: true };
+      const { end } = await viaRedirect(setup);
+      expect(end.status).toBe(401);
+      expect(end.text).not.toContain("wrong-one");
+      expect(await h.services.users.findByEmail(setup.issuerId, `wrong-${provider}@example.com`)).toBeNull();
+      expect(good.methodId).not.toBe(setup.methodId);
+    });
+  },
+);
 
 describe("an upstream that cannot be reached", () => {
   it("a clear page at the start, no 500", async () => {

@@ -49,6 +49,8 @@ export interface UpstreamSpec {
   /** Apple answers authorize with a page that POSTs to the redirect URI (form_post). */
   formPost?: (grant: Grant, code: string, state: string) => Record<string, string>;
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
+  /** Authorize refuses a request without these exact parameters (Twitter: S256 PKCE; Twitch: claims). */
+  requires?: Record<string, string | RegExp>;
 }
 
 const s256 = (verifier: string) => createHash("sha256").update(verifier).digest("base64url");
@@ -121,6 +123,12 @@ export async function fakeUpstream(spec: UpstreamSpec): Promise<FakeUpstream> {
       const params = url.searchParams;
       fake.authorizations.push(params);
       if (params.get("client_id") !== CLIENT_ID) return json(res, 400, { error: "invalid_client" });
+      for (const [name, wanted] of Object.entries(spec.requires ?? {})) {
+        const value = params.get(name) ?? "";
+        if (typeof wanted === "string" ? value !== wanted : !wanted.test(value)) {
+          return json(res, 400, { error: "invalid_request", error_description: `${name} missing or wrong` });
+        }
+      }
       const code = randomBytes(12).toString("hex");
       const grant: Grant = {
         clientId: CLIENT_ID,
@@ -333,3 +341,165 @@ export const spotifySpec: UpstreamSpec = {
     "/v1/me": (person) => ({ id: person.id, display_name: person.name ?? null, email: person.email, images: [] }),
   },
 };
+
+/** OpenID Connect userinfo of `person` (the standard claims). */
+const standardClaims = (person: Person) => ({
+  sub: person.id,
+  email: person.email,
+  email_verified: person.verified,
+  name: person.name,
+  picture: `https://pictures.example/${person.id}.png`,
+});
+
+const S256 = { code_challenge: /^[A-Za-z0-9_-]{43}$/, code_challenge_method: "S256" };
+
+/**
+ * The other `oauth2` providers, each as its documentation has it: paths, client authentication,
+ * required authorize parameters, and the user resource's shape.
+ */
+export const providerSpecs = {
+  /** Microsoft identity platform v2: client_secret_post, PKCE, Graph's OIDC userinfo (no email_verified). */
+  microsoft: {
+    authorize: "/common/oauth2/v2.0/authorize",
+    token: "/common/oauth2/v2.0/token",
+    clientAuth: "post",
+    requires: { response_type: "code", scope: /\bopenid\b/, ...S256 },
+    resources: {
+      "/oidc/userinfo": (person) => ({
+        sub: person.id,
+        name: person.name,
+        given_name: "Megan",
+        family_name: "Bowen",
+        email: person.email,
+        picture: "https://graph.microsoft.com/v1.0/me/photo/$value",
+      }),
+    },
+  },
+  /** GitLab: OIDC userinfo at /oauth/userinfo, PKCE accepted. */
+  gitlab: {
+    authorize: "/oauth/authorize",
+    token: "/oauth/token",
+    clientAuth: "post",
+    requires: { response_type: "code", scope: /\bopenid\b/ },
+    resources: { "/oauth/userinfo": standardClaims },
+  },
+  /** Bitbucket Cloud: HTTP Basic, /2.0/user (uuid) and /2.0/user/emails (is_primary, is_confirmed). */
+  bitbucket: {
+    authorize: "/site/oauth2/authorize",
+    token: "/site/oauth2/access_token",
+    clientAuth: "basic",
+    requires: { response_type: "code" },
+    resources: {
+      "/2.0/user": (person) => ({
+        type: "user",
+        uuid: `{${person.id}}`,
+        username: `user${person.id}`,
+        display_name: person.name ?? null,
+        links: { avatar: { href: `https://bitbucket.org/account/user${person.id}/avatar/` } },
+      }),
+      "/2.0/user/emails": (person) => ({
+        pagelen: 10,
+        values: person.email
+          ? [
+              { type: "email", email: `old-${person.email}`, is_primary: false, is_confirmed: true },
+              { type: "email", email: person.email, is_primary: true, is_confirmed: person.verified },
+            ]
+          : [],
+      }),
+    },
+  },
+  /** Sign in with Slack (OpenID Connect): client_secret_post, openid.connect.userInfo. */
+  slack: {
+    authorize: "/openid/connect/authorize",
+    token: "/api/openid.connect.token",
+    clientAuth: "post",
+    requires: { response_type: "code", scope: /\bopenid\b/ },
+    tokenAnswer: async (_grant, _req, accessToken) => ({
+      type: "application/json",
+      body: JSON.stringify({ ok: true, access_token: accessToken, token_type: "Bearer", id_token: "unused" }),
+    }),
+    resources: {
+      "/api/openid.connect.userInfo": (person) => ({
+        ok: true,
+        ...standardClaims(person),
+        "https://slack.com/team_id": "T0R7GR",
+      }),
+    },
+  },
+  /** Sign In with LinkedIn using OpenID Connect: client_secret_post, /v2/userinfo. */
+  linkedin: {
+    authorize: "/oauth/v2/authorization",
+    token: "/oauth/v2/accessToken",
+    clientAuth: "post",
+    requires: { response_type: "code", scope: /\bopenid\b/ },
+    resources: {
+      "/v2/userinfo": (person) => ({
+        ...standardClaims(person),
+        given_name: "Lin",
+        family_name: "Kedin",
+        locale: "en_US",
+      }),
+    },
+  },
+  /** Facebook Login: client_secret_post, /me asked for its fields (no verification flag at all). */
+  facebook: {
+    authorize: "/v19.0/dialog/oauth",
+    token: "/v19.0/oauth/access_token",
+    clientAuth: "post",
+    requires: { response_type: "code" },
+    resources: {
+      "/me": (person, req) => {
+        const fields = new URL(req.url ?? "/", "http://x").searchParams.get("fields")?.split(",") ?? ["id", "name"];
+        const all: Record<string, unknown> = {
+          id: person.id,
+          name: person.name ?? null,
+          first_name: "Face",
+          last_name: "Book",
+          email: person.email,
+          picture: { data: { url: `https://platform-lookaside.fbsbx.com/${person.id}`, is_silhouette: false } },
+        };
+        return Object.fromEntries(fields.filter((field) => field in all).map((field) => [field, all[field]]));
+      },
+    },
+  },
+  /** X (Twitter) OAuth 2.0: S256 PKCE required, HTTP Basic for a confidential client, /2/users/me in `data`. */
+  twitter: {
+    authorize: "/i/oauth2/authorize",
+    token: "/2/oauth2/token",
+    clientAuth: "basic",
+    requires: { response_type: "code", ...S256 },
+    resources: {
+      "/2/users/me": (person, req) => {
+        const fields = new URL(req.url ?? "/", "http://x").searchParams.get("user.fields") ?? "";
+        return {
+          data: {
+            id: person.id,
+            name: person.name ?? null,
+            username: `user${person.id}`,
+            ...(fields.includes("profile_image_url")
+              ? { profile_image_url: `https://pbs.twimg.com/profile_images/${person.id}.jpg` }
+              : {}),
+          },
+        };
+      },
+    },
+  },
+  /** Twitch OIDC: client_secret_post, the userinfo claims asked for in `claims`, preferred_username. */
+  twitch: {
+    authorize: "/oauth2/authorize",
+    token: "/oauth2/token",
+    clientAuth: "post",
+    requires: { response_type: "code", scope: /\bopenid\b/, claims: /"userinfo"/ },
+    resources: {
+      "/oauth2/userinfo": (person) => ({
+        aud: CLIENT_ID,
+        iss: "https://id.twitch.tv/oauth2",
+        sub: person.id,
+        email: person.email,
+        email_verified: person.verified,
+        picture: `https://static-cdn.jtvnw.net/${person.id}.png`,
+        preferred_username: person.name ?? null,
+      }),
+    },
+  },
+} satisfies Record<string, UpstreamSpec>;
