@@ -62,7 +62,7 @@ export function createAppServer(options: AppServerOptions): AppServer {
     });
   let draining = false;
   const pipeline = createPipeline({ services, logger, rateLimiter });
-  const rest = getRequestListener(createRestHandler({ services, pipeline }));
+  const rest = createRestHandler({ services, pipeline });
   const trpc = getRequestListener(
     createTrpcHandler({
       services,
@@ -85,7 +85,7 @@ export function createAppServer(options: AppServerOptions): AppServer {
         .writeHead(error.status, { "content-type": "application/json; charset=utf-8", connection: "close" })
         .end(JSON.stringify(errorBody(error, newId("request"))));
     } else if (url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?")) {
-      void rest(req, res);
+      rest(req, res).catch((error: unknown) => lastResort(error, res, logger));
     } else if (url.startsWith(`${TRPC_ENDPOINT}/`)) {
       void trpc(req, res);
     } else if (isHealthPath(url)) {
@@ -161,6 +161,22 @@ export function createAppServer(options: AppServerOptions): AppServer {
       return stopping;
     },
   };
+}
+
+/** The pipeline answers every failure itself; this is for a bug in writing the answer. */
+function lastResort(error: unknown, res: ServerResponse, logger: Logger): void {
+  logger.error(
+    { err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+    "unhandled error writing a response",
+  );
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(
+    errorBody(new DomainError("internal_error", "An unexpected error occurred"), newId("request")),
+  );
+  res.writeHead(500, { "content-type": "application/json; charset=utf-8" }).end(body);
 }
 
 /**

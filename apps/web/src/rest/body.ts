@@ -1,9 +1,10 @@
+import type { IncomingMessage } from "node:http";
 import { ClientAborted } from "@authpi/api";
 import { DomainError } from "@authpi/domain";
 
 export const MAX_BODY_BYTES = 100 * 1024;
 
-/** The raw body, 413 over 100 KB (checked on the declared length and while reading). */
+/** The raw body of a fetch Request (the tRPC door), 413 over 100 KB (checked on the declared length and while reading). */
 export async function readLimited(request: Request): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
@@ -32,6 +33,42 @@ export async function readLimited(request: Request): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The same for a Node request (the REST door): the same cap, and a client that
+ * hangs up mid-body is an abort, not a failure.
+ */
+export function readLimitedNode(req: IncomingMessage): Promise<Buffer> {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > MAX_BODY_BYTES) {
+        // Stop reading; the answer closes the connection (the pipeline sets `connection: close`).
+        req.pause();
+        return settle(tooLarge());
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () =>
+      // Fewer bytes than declared means the client hung up.
+      settle(declared !== undefined && size < Number(declared) ? new ClientAborted() : undefined);
+    const onError = (error: Error) => settle(new ClientAborted(error));
+    const onClose = () => settle(req.complete ? undefined : new ClientAborted());
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
+}
+
 function tooLarge(): DomainError {
   return new DomainError("body_too_large", `The request body must be at most ${MAX_BODY_BYTES / 1024} KB`);
 }
@@ -41,7 +78,7 @@ function tooLarge(): DomainError {
  * for anything JSON.parse refuses or for a non-object. (The JSON safety check
  * runs in the pipeline, for every door.)
  */
-export function parseJsonObject(contentType: string | null, bytes: Uint8Array): Record<string, unknown> {
+export function parseJsonObject(contentType: string | null | undefined, bytes: Uint8Array): Record<string, unknown> {
   const mediaType = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
   if (mediaType !== "application/json") {
     throw new DomainError(

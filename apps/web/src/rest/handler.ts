@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AnyOperation,
   bodyText,
@@ -10,7 +11,7 @@ import {
 } from "@authpi/api";
 import { DomainError, ifNoneMatchSatisfied, newId, requestFingerprint } from "@authpi/domain";
 import type { RateLimiter, Services } from "@authpi/server";
-import { parseJsonObject, readLimited } from "./body.ts";
+import { parseJsonObject, readLimitedNode } from "./body.ts";
 import { openapiOperation } from "./openapi-route.ts";
 import { createRouter } from "./router.ts";
 
@@ -23,11 +24,6 @@ export interface RestOptions {
   rateLimiter?: RateLimiter;
   /** The pipeline to share with the tRPC door (one limiter, one log); built from the options when omitted. */
   pipeline?: Pipeline;
-}
-
-/** What @hono/node-server passes as the second argument of a fetch handler. */
-export interface NodeBindings {
-  incoming?: { url?: string | undefined; socket?: { remoteAddress?: string | undefined } };
 }
 
 /** Every `/v1` route: the declared operations with a path, and the public OpenAPI document. */
@@ -51,71 +47,83 @@ function queryObject(search: string): Record<string, string> {
 }
 
 /**
- * The `/v1` REST door: a framework-free fetch handler (served through
- * @hono/node-server's listener). It matches the route, hands the raw parts to
- * the pipeline and renders the outcome; every policy lives in the pipeline,
- * every rule in the domain and the services.
+ * The `/v1` REST door: a framework-free `node:http` handler. It matches the
+ * route, hands the raw parts to the pipeline and writes the outcome; every
+ * policy lives in the pipeline, every rule in the domain and the services.
+ * No fetch Request/Response is built: a GET's JSON text, as Postgres wrote it,
+ * goes to the socket as it is.
  */
-export function createRestHandler(
-  options: RestOptions,
-): (request: Request, bindings?: NodeBindings) => Promise<Response> {
+export function createRestHandler(options: RestOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const pipeline = options.pipeline ?? createPipeline(options);
   const match = createRouter([...restOperations, openapiOperation]);
 
-  return async function handle(request: Request, bindings?: NodeBindings): Promise<Response> {
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const requestId = newId("request");
-    // The raw request line's target: the fetch URL has its dot segments already resolved.
-    const target = bindings?.incoming?.url ?? new URL(request.url).pathname + new URL(request.url).search;
+    const method = req.method ?? "GET";
+    // The raw request line's target: dot segments are never resolved (see the router).
+    const target = req.url ?? "/";
     const q = target.indexOf("?");
     const pathname = q === -1 ? target : target.slice(0, q);
     const search = q === -1 ? "" : target.slice(q + 1);
-    const found = match(request.method, pathname);
+    const found = match(method, pathname);
     const op: AnyOperation | undefined = found.operation;
 
     let bytes: Promise<Uint8Array> | undefined;
     const readBytes = () => {
-      bytes ??= readLimited(request);
+      bytes ??= readLimitedNode(req);
       return bytes;
     };
-    const header = (name: string) => request.headers.get(name);
+    const headers = req.headers;
     const call: Call = {
       door: "rest",
-      method: request.method,
+      method,
       requestId,
-      ip: bindings?.incoming?.socket?.remoteAddress ?? "unknown",
-      authorization: header("authorization"),
+      ip: req.socket.remoteAddress ?? "unknown",
+      authorization: headers.authorization ?? null,
       session: NO_SESSION,
       accountId: found.params.account_id,
       params: found.params,
       get query() {
         return queryObject(search);
       },
-      body: async () => parseJsonObject(header("content-type"), await readBytes()),
-      ifMatch: header("if-match") ?? undefined,
-      idempotencyKey: request.method === "POST" || request.method === "PATCH" ? header("idempotency-key") : null,
-      fingerprint: async () => requestFingerprint(request.method, pathname, await readBytes()),
+      body: async () => parseJsonObject(headers["content-type"], await readBytes()),
+      ifMatch: headers["if-match"],
+      idempotencyKey: method === "POST" || method === "PATCH" ? one(headers["idempotency-key"]) : null,
+      fingerprint: async () => requestFingerprint(method, pathname, await readBytes()),
     };
     let miss: DomainError | undefined;
     if (!op) {
       miss = found.allow
-        ? new DomainError("method_not_allowed", `${request.method} is not allowed here; use ${found.allow.join(", ")}`)
-        : new DomainError("route_not_found", `Unrecognized request URL (${request.method} ${pathname})`);
+        ? new DomainError("method_not_allowed", `${method} is not allowed here; use ${found.allow.join(", ")}`)
+        : new DomainError("route_not_found", `Unrecognized request URL (${method} ${pathname})`);
     }
     const outcome = await pipeline.run(op, call, miss);
     if (found.allow && outcome.error?.code === "method_not_allowed") outcome.headers.allow = found.allow.join(", ");
-    const response = render(outcome, request, requestId);
-    pipeline.log(call, op, outcome, started, response.status);
-    return response;
+    // A client that hung up mid-body left a connection that cannot carry another request.
+    if (outcome.aborted) res.destroy();
+    const status = outcome.aborted ? 499 : write(outcome, req, res, requestId);
+    pipeline.log(call, op, outcome, started, status);
   };
 }
 
+/** A header Node keeps as a list (an unknown name sent twice): the first value. */
+function one(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return typeof value === "string" ? value : (value[0] ?? null);
+}
+
 /**
- * The one place that turns an outcome into a Response and sets the headers
- * every `/v1` answer carries: Request-Id, ETag, RateLimit-Policy/RateLimit,
- * Retry-After (429, 503), Idempotent-Replayed; and 304 for If-None-Match.
+ * The one place that turns an outcome into the HTTP answer and sets the
+ * headers every `/v1` answer carries: Request-Id, ETag, RateLimit-Policy /
+ * RateLimit, Retry-After (429, 503), Idempotent-Replayed; and 304 for
+ * If-None-Match. Returns the status sent. (Node leaves the body out of a HEAD answer.)
  */
-function render(outcome: Outcome, request: Request, requestId: string): Response {
+function write(outcome: Outcome, req: IncomingMessage, res: ServerResponse, requestId: string): number {
+  if (res.destroyed) {
+    outcome.aborted = true;
+    return 499;
+  }
   const headers: Record<string, string> = { ...outcome.headers, "request-id": requestId };
   if (outcome.etag) headers.etag = outcome.etag;
   const limit = outcome.limit;
@@ -126,13 +134,21 @@ function render(outcome: Outcome, request: Request, requestId: string): Response
   }
   if (outcome.replayed) headers["idempotent-replayed"] = "true";
   const body = bodyText(outcome);
-  if (outcome.status === 204 || body === null) return new Response(null, { status: outcome.status, headers });
-  if (request.method === "GET" && outcome.etag && outcome.status === 200) {
-    const ifNoneMatch = request.headers.get("if-none-match");
-    if (ifNoneMatch !== null && ifNoneMatchSatisfied(ifNoneMatch, outcome.etag)) {
-      return new Response(null, { status: 304, headers });
+  let status = outcome.status;
+  if (status === 204 || body === null) {
+    res.writeHead(status, headers).end();
+    return status;
+  }
+  if (req.method === "GET" && outcome.etag && status === 200) {
+    const ifNoneMatch = req.headers["if-none-match"];
+    if (ifNoneMatch !== undefined && ifNoneMatchSatisfied(ifNoneMatch, outcome.etag)) {
+      status = 304;
+      res.writeHead(status, headers).end();
+      return status;
     }
   }
   headers["content-type"] = "application/json; charset=utf-8";
-  return new Response(body, { status: outcome.status, headers });
+  headers["content-length"] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers).end(body);
+  return status;
 }

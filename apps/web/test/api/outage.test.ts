@@ -5,7 +5,6 @@ import os from "node:os";
 import path from "node:path";
 import { createDb, type Db, freePort, migrate, type RunningDatabase, useEmbeddedPostgres } from "@authpi/db";
 import { createRateLimiter, createServices, type Services } from "@authpi/server";
-import { getRequestListener } from "@hono/node-server";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createHealthHandler } from "../../src/health.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -39,7 +38,8 @@ beforeAll(async () => {
   accountId = account.account_id;
   const logger = createLogger({ destination: { write: (line: string) => void logLines.push(line) } });
   const rateLimiter = createRateLimiter({ perSecond: 1_000_000, burst: 1_000_000 });
-  server = createServer(getRequestListener(createRestHandler({ services, logger, rateLimiter })));
+  const rest = createRestHandler({ services, logger, rateLimiter });
+  server = createServer((req, res) => void rest(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/accounts/${accountId}`;
 }, 60_000);
