@@ -1,6 +1,6 @@
 import type { EventActor, EventChanges } from "@authpi/domain";
 import { type Sql, type Statement, statement } from "../sql.ts";
-import { isoTimestamp, jsonObject } from "../sql-json.ts";
+import { isoTimestamp, jsonObject, keysetPageSql } from "../sql-json.ts";
 
 /** The API object of an event (`Event` in the domain), field by field, as Postgres builds it. */
 export function eventJson(alias: string): string {
@@ -98,27 +98,16 @@ const FILTER_COLUMNS = [
 ] as const;
 
 /**
- * One keyset page in one statement, cursor check included (like the issuers'
- * page): `$1` account, `$2` cursor or null, `$3` page size, then one parameter
- * per filter given. One named statement per combination of filters, so that
+ * One keyset page in one statement, cursor check included (keysetPageSql):
+ * `$1` account, `$2` cursor or null, `$3` page size, then one parameter per
+ * filter given. One named statement per combination of filters, so that
  * each is planned once with its index.
  */
 function pageStatement(filters: readonly string[], cursor: boolean): Statement {
   const where = filters.map((column, i) => `AND e.${column} = $${i + 4}`).join(" ");
   return statement(
     `audit_event_page_${cursor ? "after_" : ""}${filters.join("_") || "all"}`,
-    `WITH page AS (
-       SELECT * FROM audit_events e
-       WHERE e.account_id = $1 ${where} ${cursor ? "AND e.id < $2" : "AND $2::text IS NULL"}
-       ORDER BY e.id DESC LIMIT $3::int + 1
-     ), shown AS (SELECT * FROM page ORDER BY id DESC LIMIT $3::int)
-     SELECT ${cursor ? "EXISTS (SELECT 1 FROM audit_events c WHERE c.id = $2 AND c.account_id = $1)" : "true"} AS cursor_found,
-       json_build_object(
-         'object', 'list',
-         'data', COALESCE((SELECT json_agg(${eventJson("s")} ORDER BY s.id DESC) FROM shown s), '[]'::json),
-         'has_more', (SELECT count(*) FROM page) > $3::int,
-         'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $3::int THEN (SELECT min(id) FROM shown) END
-       )::text AS json`,
+    keysetPageSql({ table: "audit_events", alias: "e", where, cursor, rowJson: eventJson("e") }),
   );
 }
 

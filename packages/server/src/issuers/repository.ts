@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { IssuerConfig, IssuerStatus } from "@authpi/domain";
 import { withEvent } from "../audit/repository.ts";
 import { type Sql, statement } from "../sql.ts";
-import { isoTimestamp, jsonObject, literal } from "../sql-json.ts";
+import { isoTimestamp, jsonObject, keysetPageSql, literal } from "../sql-json.ts";
 
 /** The API object of an issuer (`Issuer` in the domain), field by field, as Postgres builds it. */
 export function issuerJson(alias: string, publicUrl: string): string {
@@ -45,35 +45,18 @@ function statementsFor(publicUrl: string) {
 
   const FIND = statement(`issuer_find${suffix}`, `SELECT ${RETURNING} FROM issuers WHERE account_id = $1 AND id = $2`);
 
-  /**
-   * One keyset page in one statement, cursor check included: `$2` is the cursor
-   * (the last id of the previous page) or null, `$3` the page size. The page reads
-   * `limit + 1` rows to know whether more follow. Four variants (cursor or not,
-   * status or not) so that each has a plan that uses its index.
-   */
-  function pageStatement(name: string, where: string, cursor: boolean): ReturnType<typeof statement> {
-    return statement(
+  /** One keyset page in one statement (keysetPageSql); four variants (cursor or not, status or not), each planned with its index. */
+  const pageStatement = (name: string, where: string, cursor: boolean) =>
+    statement(
       name,
-      `WITH page AS (
-         SELECT * FROM issuers i
-         WHERE i.account_id = $1 AND ${where} ${cursor ? "AND i.id < $2" : "AND $2::text IS NULL"}
-         ORDER BY i.id DESC LIMIT $3::int + 1
-       ), shown AS (SELECT * FROM page ORDER BY id DESC LIMIT $3::int)
-       SELECT ${cursor ? "EXISTS (SELECT 1 FROM issuers c WHERE c.account_id = $1 AND c.id = $2)" : "true"} AS cursor_found,
-         json_build_object(
-           'object', 'list',
-           'data', COALESCE((SELECT json_agg(${issuerJson("s", publicUrl)} ORDER BY s.id DESC) FROM shown s), '[]'::json),
-           'has_more', (SELECT count(*) FROM page) > $3::int,
-           'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $3::int THEN (SELECT min(id) FROM shown) END
-         )::text AS json`,
+      keysetPageSql({ table: "issuers", alias: "i", where, cursor, rowJson: issuerJson("i", publicUrl) }),
     );
-  }
 
   const PAGES = {
-    live: pageStatement(`issuer_page${suffix}`, "i.status <> 'deleted'", false),
-    liveAfter: pageStatement(`issuer_page_after${suffix}`, "i.status <> 'deleted'", true),
-    status: pageStatement(`issuer_page_status${suffix}`, "i.status = $4", false),
-    statusAfter: pageStatement(`issuer_page_status_after${suffix}`, "i.status = $4", true),
+    live: pageStatement(`issuer_page${suffix}`, "AND i.status <> 'deleted'", false),
+    liveAfter: pageStatement(`issuer_page_after${suffix}`, "AND i.status <> 'deleted'", true),
+    status: pageStatement(`issuer_page_status${suffix}`, "AND i.status = $4", false),
+    statusAfter: pageStatement(`issuer_page_status_after${suffix}`, "AND i.status = $4", true),
   };
 
   // Each write carries its audit event: parameters after the change's are the event's (`withEvent`).
