@@ -47,30 +47,36 @@ interface Shared {
   options: ServiceOptions;
 }
 
-/** The use cases whose queries run on `sql` (the pool, or one transaction) and whose events name `caller`. */
+/**
+ * The use cases whose queries run on `sql` (the pool, or one transaction) and
+ * whose events name `caller`, each as a factory: a binding builds only the
+ * services a call touches (every request binds its caller; a GET needs one).
+ */
 function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers, options }: Shared, caller: Caller) {
-  const audit = createAuditRecorder(sql, clock, caller);
+  const audit = once(() => createAuditRecorder(sql, clock, caller));
   const artifacts = options.providerArtifacts ?? providerArtifacts;
-  const keyWrites = apiKeys.writesOn(sql, audit);
+  const keyWrites = once(() => apiKeys.writesOn(sql, audit()));
   const keyring = () => options.keyring ?? missingKeyring();
-  const authMethods = createAuthMethodService(sql, clock, keyring, audit, options.publicUrl ?? DEFAULT_PUBLIC_URL);
+  const publicUrl = options.publicUrl ?? DEFAULT_PUBLIC_URL;
+  const authMethods = once(() => createAuthMethodService(sql, clock, keyring, audit(), publicUrl));
   return {
-    db,
-    clock,
-    apiKeys: { ...apiKeys, ...keyWrites },
-    accounts: createAccountService(sql, db, clock, keyWrites, audit),
-    adminAuth,
-    issuers: createIssuerService(
-      createIssuerRepository(sql, options.publicUrl ?? DEFAULT_PUBLIC_URL),
-      clock,
-      // Only autocommitted writes may cache a version: a transaction could still roll it back.
-      { deleteGraceDays: options.deleteGraceDays ?? 30, recent: sql.inTransaction ? undefined : recentIssuers },
-      audit,
-    ),
-    health: createHealthService(db.pool),
+    db: () => db,
+    clock: () => clock,
+    apiKeys: () => ({ ...apiKeys, ...keyWrites() }),
+    accounts: () => createAccountService(sql, db, clock, keyWrites(), audit()),
+    adminAuth: () => adminAuth,
+    issuers: () =>
+      createIssuerService(
+        createIssuerRepository(sql, publicUrl),
+        clock,
+        // Only autocommitted writes may cache a version: a transaction could still roll it back.
+        { deleteGraceDays: options.deleteGraceDays ?? 30, recent: sql.inTransaction ? undefined : recentIssuers },
+        audit(),
+      ),
+    health: () => createHealthService(db.pool),
     authMethods,
-    events: createEventService(sql, clock),
-    secrets: {
+    events: () => createEventService(sql, clock),
+    secrets: () => ({
       /**
        * `pnpm rotate-secrets`: every ciphertext under the keyring's current key — the auth methods'
        * secrets (with their events), the signing keys' private halves and the users' factor secrets.
@@ -79,23 +85,37 @@ function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers
        */
       async rotate(batch: { batchSize?: number } = {}) {
         return {
-          authMethods: await authMethods.rotateSecrets(batch),
+          authMethods: await authMethods().rotateSecrets(batch),
           signingKeys: await reencryptColumn(sql, keyring(), "signingKeys", batch),
           factors: await reencryptColumn(sql, keyring(), "factors", batch),
         };
       },
-    },
-    clients: createClientService(sql, clock, artifacts, audit),
-    users: createUserService(sql, clock, { artifacts }, audit),
-    oidc: {
-      signingKeys: createSigningKeyService(sql, db, clock, keyring, notifyIssuerChanged, audit),
+    }),
+    clients: () => createClientService(sql, clock, artifacts, audit()),
+    users: () => createUserService(sql, clock, { artifacts }, audit()),
+    oidc: () => ({
+      signingKeys: createSigningKeyService(sql, db, clock, keyring, notifyIssuerChanged, audit()),
       /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
       purgeExpired: (now = clock()) => purgeExpiredArtifacts(db, now),
-    },
+    }),
   };
 }
 
-type UseCases = ReturnType<typeof useCasesOn>;
+type UseCaseFactories = ReturnType<typeof useCasesOn>;
+type UseCases = { [K in keyof UseCaseFactories]: ReturnType<UseCaseFactories[K]> };
+
+/** `make()` the first time, the same value after. */
+function once<T>(make: () => T): () => T {
+  let made = false;
+  let value: T;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value;
+  };
+}
 
 /**
  * Every write that records its event in a statement of its own (api-contract
@@ -131,21 +151,18 @@ const AUDITED_WRITES = {
   ],
 } as const satisfies { [S in keyof UseCases]?: readonly (keyof UseCases[S])[] };
 
-function withAuditedWrites(useCases: UseCases, sql: Sql, on: (tx: Sql) => UseCases): UseCases {
-  if (sql.inTransaction) return useCases;
-  const wrapped: Record<string, unknown> = { ...useCases };
-  for (const [name, writes] of Object.entries(AUDITED_WRITES)) {
-    const service: Record<string, unknown> = { ...(useCases[name as keyof UseCases] as object) };
-    for (const write of writes) {
-      service[write] = (...args: unknown[]) =>
-        sql.transaction((tx) => {
-          const bound = on(tx)[name as keyof UseCases] as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return Promise.resolve(bound[write]?.(...args));
-        });
-    }
-    wrapped[name] = service;
+/** `service` with each of its `writes` run in a transaction on `sql`, on the service `inTx` binds to it. */
+function auditedWrites<S extends object>(
+  service: S,
+  writes: readonly string[],
+  sql: Sql,
+  inTx: (tx: Sql) => Record<string, (...args: unknown[]) => unknown>,
+): S {
+  const wrapped: Record<string, unknown> = { ...(service as Record<string, unknown>) };
+  for (const write of writes) {
+    wrapped[write] = (...args: unknown[]) => sql.transaction((tx) => Promise.resolve(inTx(tx)[write]?.(...args)));
   }
-  return wrapped as UseCases;
+  return wrapped as unknown as S;
 }
 
 export type Services = UseCases & {
@@ -166,17 +183,72 @@ export type Services = UseCases & {
   close(): Promise<void>;
 };
 
+/**
+ * One binding of the services (a connection or transaction, and a caller).
+ * Each service is built on first read and kept: the getters live on the
+ * prototype, defined once, so a binding costs an object and a few closures
+ * whatever the number of services.
+ */
+class Binding {
+  readonly #factories: UseCaseFactories;
+  #idempotency: IdempotencyService<Services> | undefined;
+
+  constructor(
+    readonly db: Db,
+    readonly sql: Sql,
+    readonly shared: Shared,
+    readonly caller: Caller,
+  ) {
+    this.#factories = useCasesOn(db, sql, shared, caller);
+  }
+
+  bind(tx: Sql): Services {
+    return servicesOn(this.db, tx, this.shared, this.caller);
+  }
+
+  // Arrow fields: callers may pass these around unbound.
+  readonly transaction = <T>(fn: (tx: Services) => Promise<T>): Promise<T> =>
+    this.sql.transaction((tx) => fn(this.bind(tx)));
+
+  readonly as = (next: Caller): Services => servicesOn(this.db, this.sql, this.shared, next);
+
+  readonly close = (): Promise<void> => this.shared.apiKeys.close();
+
+  get idempotency(): IdempotencyService<Services> {
+    this.#idempotency ??= createIdempotencyService(this.sql, this.shared.clock, (tx) => this.bind(tx));
+    return this.#idempotency;
+  }
+
+  /** The service `name`, its audited writes wrapped in their transaction when on the pool. */
+  build(name: keyof UseCases): unknown {
+    const service = this.#factories[name]();
+    const writes: readonly string[] | undefined = this.sql.inTransaction
+      ? undefined
+      : AUDITED_WRITES[name as keyof typeof AUDITED_WRITES];
+    return writes ? auditedWrites(service as object, writes, this.sql, (tx) => this.bind(tx)[name] as never) : service;
+  }
+}
+
+let prototypeReady = false;
+
 function servicesOn(db: Db, sql: Sql, shared: Shared, caller: Caller): Services {
-  const useCases = withAuditedWrites(useCasesOn(db, sql, shared, caller), sql, (tx) =>
-    useCasesOn(db, tx, shared, caller),
-  );
-  return {
-    ...useCases,
-    transaction: (fn) => sql.transaction((tx) => fn(servicesOn(db, tx, shared, caller))),
-    idempotency: createIdempotencyService(sql, shared.clock, (tx) => servicesOn(db, tx, shared, caller)),
-    as: (next) => servicesOn(db, sql, shared, next),
-    close: () => shared.apiKeys.close(),
-  };
+  const binding = new Binding(db, sql, shared, caller);
+  if (!prototypeReady) {
+    prototypeReady = true;
+    // `db` and the services: a getter each on the prototype, replaced by the value on the instance at first read.
+    for (const name of Object.keys(useCasesOn(db, sql, shared, caller)) as (keyof UseCases)[]) {
+      if (name === "db") continue;
+      Object.defineProperty(Binding.prototype, name, {
+        configurable: true,
+        get(this: Binding) {
+          const value = this.build(name);
+          Object.defineProperty(this, name, { value, enumerable: true });
+          return value;
+        },
+      });
+    }
+  }
+  return binding as unknown as Services;
 }
 
 /** Every use case, wired to one database; both adapters (REST, tRPC) call these. */
