@@ -1,11 +1,11 @@
 import type { EventActor, EventChanges } from "@authpi/domain";
 import { type Sql, type Statement, statement } from "../sql.ts";
-import { isoTimestamp, jsonObject, keysetPageSql } from "../sql-json.ts";
+import { isoTimestamp, type KeysetPageRow, keysetPageSql, listJson } from "../sql-json.ts";
 
-/** The API object of an event (`Event` in the domain), field by field, as Postgres builds it. */
-export function eventJson(alias: string): string {
+/** The API object of an event (`Event` in the domain), field by field: API field → SQL over `alias`. */
+function eventFields(alias: string): Record<string, string> {
   const c = (column: string) => `${alias}.${column}`;
-  return jsonObject({
+  return {
     object: "'event'",
     id: c("id"),
     type: c("type"),
@@ -14,7 +14,7 @@ export function eventJson(alias: string): string {
     request_id: c("request_id"),
     changes: c("changes"),
     created_at: isoTimestamp(c("created_at")),
-  });
+  };
 }
 
 export interface EventRow {
@@ -104,10 +104,10 @@ const FILTER_COLUMNS = [
  * each is planned once with its index.
  */
 function pageStatement(filters: readonly string[], cursor: boolean): Statement {
-  const where = filters.map((column, i) => `AND e.${column} = $${i + 4}`).join(" ");
+  const where = (alias: string) => filters.map((column, i) => `AND ${alias}.${column} = $${i + 4}`).join(" ");
   return statement(
     `audit_event_page_${cursor ? "after_" : ""}${filters.join("_") || "all"}`,
-    keysetPageSql({ table: "audit_events", alias: "e", where, cursor, rowJson: eventJson("e") }),
+    keysetPageSql({ table: "audit_events", where, cursor, fields: eventFields }),
   );
 }
 
@@ -146,8 +146,9 @@ export function createAuditRepository(sql: Sql) {
         query = pageStatement(columns, cursor);
         pages.set(name, query);
       }
-      const [row] = await sql.query<{ cursor_found: boolean; json: string }>(query, values);
-      return { cursorFound: row?.cursor_found ?? false, json: row?.json ?? "" };
+      const [row] = await sql.query<KeysetPageRow>(query, values);
+      if (!row) throw new Error("a keyset page statement returned no row");
+      return { cursorFound: row.cursor_found, json: listJson(row) };
     },
 
     /** Deletes events created before `before`; returns how many. */

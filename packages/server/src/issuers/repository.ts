@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import type { IssuerConfig, IssuerStatus } from "@authpi/domain";
 import { withEvent } from "../audit/repository.ts";
 import { type Sql, statement } from "../sql.ts";
-import { isoTimestamp, jsonObject, keysetPageSql, literal } from "../sql-json.ts";
+import { isoTimestamp, jsonObject, type KeysetPageRow, keysetPageSql, listJson, literal } from "../sql-json.ts";
 
-/** The API object of an issuer (`Issuer` in the domain), field by field, as Postgres builds it. */
-export function issuerJson(alias: string, publicUrl: string): string {
+/** The API object of an issuer (`Issuer` in the domain), field by field: API field → SQL over `alias`. */
+function issuerFields(alias: string, publicUrl: string): Record<string, string> {
   const c = (column: string) => `${alias}.${column}`;
-  return jsonObject({
+  return {
     object: "'issuer'",
     id: c("id"),
     account_id: c("account_id"),
@@ -24,7 +24,12 @@ export function issuerJson(alias: string, publicUrl: string): string {
     purge_after: isoTimestamp(c("purge_after")),
     // Read-only: the issuer's OpenID Provider, `{AUTHPI_PUBLIC_URL}/oidc/{id}` (api-contract §7).
     issuer_url: `${literal(`${publicUrl}/oidc/`)} || ${c("id")}`,
-  });
+  };
+}
+
+/** The API object of an issuer as Postgres builds it (one object: GET, RETURNING). */
+function issuerJson(alias: string, publicUrl: string): string {
+  return jsonObject(issuerFields(alias, publicUrl));
 }
 
 /** One issuer as its API JSON text, with the version its ETag is derived from. */
@@ -46,17 +51,17 @@ function statementsFor(publicUrl: string) {
   const FIND = statement(`issuer_find${suffix}`, `SELECT ${RETURNING} FROM issuers WHERE account_id = $1 AND id = $2`);
 
   /** One keyset page in one statement (keysetPageSql); four variants (cursor or not, status or not), each planned with its index. */
-  const pageStatement = (name: string, where: string, cursor: boolean) =>
+  const pageStatement = (name: string, where: (alias: string) => string, cursor: boolean) =>
     statement(
       name,
-      keysetPageSql({ table: "issuers", alias: "i", where, cursor, rowJson: issuerJson("i", publicUrl) }),
+      keysetPageSql({ table: "issuers", where, cursor, fields: (alias) => issuerFields(alias, publicUrl) }),
     );
 
   const PAGES = {
-    live: pageStatement(`issuer_page${suffix}`, "AND i.status <> 'deleted'", false),
-    liveAfter: pageStatement(`issuer_page_after${suffix}`, "AND i.status <> 'deleted'", true),
-    status: pageStatement(`issuer_page_status${suffix}`, "AND i.status = $4", false),
-    statusAfter: pageStatement(`issuer_page_status_after${suffix}`, "AND i.status = $4", true),
+    live: pageStatement(`issuer_page${suffix}`, (a) => `AND ${a}.status <> 'deleted'`, false),
+    liveAfter: pageStatement(`issuer_page_after${suffix}`, (a) => `AND ${a}.status <> 'deleted'`, true),
+    status: pageStatement(`issuer_page_status${suffix}`, (a) => `AND ${a}.status = $4`, false),
+    statusAfter: pageStatement(`issuer_page_status_after${suffix}`, (a) => `AND ${a}.status = $4`, true),
   };
 
   // Each write carries its audit event: parameters after the change's are the event's (`withEvent`).
@@ -145,8 +150,9 @@ export function createIssuerRepository(sql: Sql, publicUrl: string) {
         query = cursor === undefined ? PAGES.status : PAGES.statusAfter;
         values.push(status);
       }
-      const [row] = await sql.query<{ cursor_found: boolean; json: string }>(query, values);
-      return { cursorFound: row?.cursor_found ?? false, json: row?.json ?? "" };
+      const [row] = await sql.query<KeysetPageRow>(query, values);
+      if (!row) throw new Error("a keyset page statement returned no row");
+      return { cursorFound: row.cursor_found, json: listJson(row) };
     },
 
     async insert(row: {
