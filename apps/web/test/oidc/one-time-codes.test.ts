@@ -190,6 +190,29 @@ describe("email_otp", () => {
     expect((await exchangeCode(config, winner?.location ?? null, twice)).claims()?.sub).toBe(userId);
   });
 
+  it("a code refused unjudged (malformed) saves nothing, so such a refusal cannot beat the request finishing the sign-in", async () => {
+    const { issuerId, config } = await issuerWith([{ method: "email_otp" }]);
+    const email = uniqueEmail("undecided");
+    await h.newUser(issuerId, email);
+    const flow = await emailCode(config, email);
+    const code = codeIn(await smtp.mailTo(email)) ?? "";
+    // The revision of the sign-in's saved state (oidc_artifacts, model SignInState).
+    const revision = async () => {
+      const rows = await h.services.db.oidcArtifact.findMany({ where: { issuerId, model: "SignInState" } });
+      expect(rows).toHaveLength(1);
+      return (rows[0]?.payload as { revision?: number } | undefined)?.revision ?? 0;
+    };
+    const before = await revision();
+    const malformed = await flow.browser.submit(flow.codePage, { code: "12" }, h.baseUrl, "email-code-verify");
+    expect(malformed.status).toBe(400);
+    expect(await revision()).toBe(before);
+    const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
+    expect((await flow.browser.submit(flow.codePage, { code: wrong }, h.baseUrl, "email-code-verify")).status).toBe(
+      400,
+    );
+    expect(await revision()).toBe(before + 1); // a judged guess counts
+  });
+
   it("limits the codes sent to one email across sign-ins (5 per 15 minutes), known or not", async () => {
     const { config } = await issuerWith([{ method: "email_otp" }]);
     const email = uniqueEmail("flood");

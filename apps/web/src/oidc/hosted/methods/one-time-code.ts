@@ -168,11 +168,17 @@ ${csrfField(ctx)}
           const method = ctx.enabled(spec.method);
           if (!method) return methodUnavailable(ctx);
           const settings = settingsOf(method);
-          const result = checkCode(ctx.uid, challengeOf(ctx), ctx.form.get("code") ?? "", settings, ctx.deps.clock());
+          const current = challengeOf(ctx);
+          const result = checkCode(ctx.uid, current, ctx.form.get("code") ?? "", settings, ctx.deps.clock());
           const challenge = result.challenge;
           if (!challenge) return ctx.redirect(ctx.base);
-          ctx.state = { ...ctx.state, scratch: { ...ctx.state.scratch, [spec.method]: challenge } };
-          await ctx.save();
+          // Only a judged guess (or the right code) changes the challenge, and only a change is saved: a
+          // refusal that decided nothing (malformed, expired, already spent) must not win the race
+          // against the request that spent the code and is finishing the sign-in.
+          if (challenge !== current) {
+            ctx.state = { ...ctx.state, scratch: { ...ctx.state.scratch, [spec.method]: challenge } };
+            await ctx.save();
+          }
           const { check } = result;
           if (!check.ok) {
             if (check.reason === "too_many_attempts") {
