@@ -2,7 +2,7 @@ import { defineConfig } from "@playwright/test";
 
 /**
  * End-to-end tests against the production build (`next build` first) in Debian's
- * Chromium. e2e/global-setup.ts provisions a fresh database, starts `server.ts`
+ * Chromium. e2e/global-setup.ts provisions a fresh database, starts `server.mjs`
  * on it and bootstraps an operator; specs read that from e2e/fixtures.ts.
  */
 export default defineConfig({

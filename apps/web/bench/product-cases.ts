@@ -14,7 +14,7 @@ import { seedUsers, USER_LIST_TARGETS } from "./users.ts";
  * The cases of `pnpm bench` after the yardstick (bench/run.ts): the users list over 10,000
  * users (issue 14), the events list over 1,000,000 events (issue 13) and the token endpoint's
  * refresh grant (issue 11), over HTTP against one real server process of the product —
- * `server.ts` in production mode when `next build` has run, else `src/serve-api.ts` (the
+ * `server.mjs` in production mode when `next build` has run, else `src/serve-api.ts` (the
  * same `/v1` and `/oidc` handlers without Next.js) — on a fresh database made for the run
  * (a new database on DATABASE_URL's server, or an embedded PostgreSQL) and dropped after.
  *
@@ -60,9 +60,9 @@ async function measure(origin: string, request: Request, seconds: number): Promi
 
 function startServer(env: Record<string, string>): { child: ChildProcess; entry: string } {
   const production = existsSync(path.join(WEB, ".next/BUILD_ID"));
-  const entry = production ? "server.ts" : "src/serve-api.ts";
+  const entry = production ? "server.mjs" : "src/serve-api.ts";
   const log = path.join(os.tmpdir(), `authpi-bench-${Date.now()}.log`);
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  const child = spawn(process.execPath, production ? [entry] : ["--import", "tsx", entry], {
     cwd: WEB,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -5,7 +5,7 @@ import path from "node:path";
 import { type Check, runProductCases, type Section } from "./product-cases.ts";
 
 /**
- * `pnpm bench`: the product's entry users run (`apps/web/server.ts`, production
+ * `pnpm bench`: the product's entry users run (`apps/web/server.mjs`, production
  * mode, Next.js in-process, access logs on) measured side by side with the
  * yardstick — a bare `node:http` + `pg` server running the same SQL on the same
  * 1,000,000-issuer database (`../shared/bench/`, see its README) — interleaved,
@@ -78,6 +78,14 @@ function run(script: string, env: Record<string, string>): Promise<string> {
   });
 }
 
+/** The old-space budget `pnpm start` gives the server (apps/web/package.json), so the bench starts it the same way. */
+async function startHeapBudget(): Promise<string> {
+  const manifest = JSON.parse(await readFile(path.join(import.meta.dirname, "../package.json"), "utf8"));
+  const budget = /--max-old-space-size=\$\{AUTHPI_MAX_OLD_SPACE_MB:-(\d+)\}/.exec(manifest.scripts.start)?.[1];
+  if (!budget) throw new Error("apps/web/package.json's start script sets no --max-old-space-size default");
+  return budget;
+}
+
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const SECTIONS = ["yardstick", "users", "events", "token"] as const;
@@ -97,8 +105,13 @@ const productSections = new Set(only.filter((s): s is Section => s !== "yardstic
 if (productSections.size) checks.push(...(await runProductCases(productSections)));
 
 async function yardstick() {
-  const script = path.join(yardstickDir(), "product-vs-baseline.sh");
-  const output = await run(script, { FIXED: process.env.FIXED ?? "1" });
+  // Our copy of the yardstick's runner: it starts the product by its production entry (server.mjs).
+  const script = path.join(import.meta.dirname, "product-vs-baseline.sh");
+  const output = await run(script, {
+    FIXED: process.env.FIXED ?? "1",
+    YARDSTICK_DIR: yardstickDir(),
+    PRODUCT_OLD_SPACE_MB: await startHeapBudget(),
+  });
   const results = /^results: (\S+)$/m.exec(output)?.[1];
   if (!results) throw new Error("no results file in the yardstick's output");
   const rows = (await readFile(results, "utf8"))
@@ -150,7 +163,7 @@ async function yardstick() {
   if (hwm) {
     const mb = Number(hwm) / 1024;
     checks.push({
-      what: "server.ts peak RSS (VmHWM) after the runs",
+      what: "server peak RSS (VmHWM) after the runs",
       measured: `${mb.toFixed(0)} MB`,
       target: `≤ ${MAX_PEAK_RSS_MB} MB`,
       ok: mb <= MAX_PEAK_RSS_MB,

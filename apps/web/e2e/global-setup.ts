@@ -34,7 +34,7 @@ export default async function globalSetup(config: FullConfig) {
   const operatorB = await services.accounts.bootstrap({ password: "e2e-password-B-123", accountName: "Account B" });
   await db.$disconnect();
 
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  const child = spawn(process.execPath, ["server.mjs"], {
     cwd: path.join(import.meta.dirname, ".."),
     env: {
       ...process.env,

@@ -41,7 +41,7 @@ export interface AppServer {
 }
 
 /**
- * The HTTP server every entry uses (server.ts with Next.js, serve-api.ts
+ * The HTTP server every entry uses (server-main.ts with Next.js, serve-api.ts
  * without): `/v1` → the REST door, `/api/trpc` → the tRPC door (both through
  * one pipeline: one rate-limit budget per API key across doors, one access
  * log), `/healthz` and `/readyz` → health, the rest → `fallback`; plus the

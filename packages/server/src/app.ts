@@ -33,7 +33,7 @@ export interface CreateAppOptions {
 /**
  * The composition root: the environment becomes a keyring, a database (migrated)
  * and the services wired to them, plus the rate limiter. Every entry uses it —
- * server.ts, serve-api.ts, the CLI — so none can forget a piece (the keyring).
+ * server-main.ts, serve-api.ts, the CLI — so none can forget a piece (the keyring).
  */
 export async function createApp(env: Env, options: CreateAppOptions = {}): Promise<App> {
   const log = options.log;

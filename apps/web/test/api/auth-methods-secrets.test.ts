@@ -268,7 +268,7 @@ describe("startup without a key", () => {
   });
 
   test("in production the server refuses to start with a clear message", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    const child = spawn(process.execPath, ["server.mjs"], {
       cwd: path.join(REPO_ROOT, "apps/web"),
       env: childEnv({ NODE_ENV: "production", PORT: "3190", HOST: "127.0.0.1", DATABASE_URL: inject("databaseUrl") }),
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,14 +1,19 @@
+import path from "node:path";
 import { createApp, loadEnv } from "@authpi/server";
 import next from "next";
-import { createAppServer, exitOnSignals } from "./src/app-server.ts";
-import { createLogger } from "./src/logger.ts";
-import { createOidcServer, OIDC_PREFIX } from "./src/oidc/mount.ts";
+import { createAppServer, exitOnSignals } from "./app-server.ts";
+import { createLogger } from "./logger.ts";
+import { createOidcServer, OIDC_PREFIX } from "./oidc/mount.ts";
 
 /**
- * The one server entry (dev and production): `/v1/*` goes straight to the REST
- * fetch handler at bare-Node speed, everything else to Next.js.
+ * The server (dev and production), started by `server.mjs`: `/v1/*` goes
+ * straight to the REST door, `/api/trpc` to the tRPC door, `/oidc` to the
+ * OpenID Provider, everything else to Next.js.
  */
 const dev = process.argv.includes("--dev");
+/** Set by scripts/build-server.mjs in the bundle; the sources leave it undeclared. */
+declare const __AUTHPI_COMPILED__: boolean | undefined;
+const code = typeof __AUTHPI_COMPILED__ === "boolean" ? "compiled" : "sources";
 const env = loadEnv();
 const logger = createLogger({ level: env.LOG_LEVEL });
 
@@ -26,7 +31,7 @@ const authpi = await createApp(env, {
 
 const oidc = await createOidcServer(authpi, logger);
 
-const app = next({ dev, dir: import.meta.dirname, turbopack: dev });
+const app = next({ dev, dir: path.resolve(import.meta.dirname, ".."), turbopack: dev });
 await app.prepare();
 const handleNext = app.getRequestHandler();
 
@@ -52,6 +57,7 @@ logger.info(
     port: env.PORT,
     database: authpi.database.embedded ? "embedded" : "external",
     mode: dev ? "development" : "production",
+    code,
   },
   `AuthPI listening on http://localhost:${env.PORT}`,
 );
