@@ -122,7 +122,8 @@ function configValues(config: IssuerConfig): unknown[] {
 
 export interface IssuerPage {
   cursorFound: boolean;
-  json: string;
+  /** The list object's UTF-8 bytes. */
+  json: Buffer;
 }
 
 /** Every query on `issuers`; `sql` is the pool or the caller's transaction. */
