@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { createDb, freePort } from "@authpi/db";
 import { createServices, loadEnv, parseKeys } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import autocannon from "autocannon";
 import { eventTargets, seedEvents } from "./events.ts";
@@ -124,7 +125,10 @@ export async function runProductCases(sections: Set<Section>): Promise<Check[]> 
     const started = performance.now();
     const seeded: { users?: { issuerId: string; ids: string[] }; events?: Awaited<ReturnType<typeof seedEvents>> } = {};
     if (sections.has("users")) {
-      const { value: issuer } = await services.issuers.create(account.account_id, { name: "Bench users" });
+      const { value: issuer } = await services.issuers.create(
+        account.account_id,
+        parsed.issuer({ name: "Bench users" }),
+      );
       seeded.users = { issuerId: issuer.id, ids: await seedUsers(db, issuer.id, userCount) };
       await db.$executeRaw`ANALYZE "users"`;
     }

@@ -22,10 +22,13 @@ const PASSWORD = "bench passphrase 123456";
 
 /** Creates an issuer, a client and a user, signs in over HTTP and returns the refresh request. */
 export async function prepareTokenRefresh(services: Services, accountId: string, origin: string) {
-  const { value: issuer } = await services.issuers.create(accountId, {
-    name: "Bench",
-    settings: { session: { refresh_token_rotation: false } },
-  });
+  const { value: issuer } = await services.issuers.create(
+    accountId,
+    parsed.issuer({
+      name: "Bench",
+      settings: { session: { refresh_token_rotation: false } },
+    }),
+  );
   await services.authMethods.create(
     accountId,
     issuer.id,

@@ -2,6 +2,7 @@ import { pathToFileURL } from "node:url";
 import { createDb, type Db } from "@authpi/db";
 import { newId } from "@authpi/domain";
 import { createServices, loadEnv, type Services } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 
 /**
@@ -76,7 +77,7 @@ async function main(count: number): Promise<number> {
   try {
     const services = createServices(db);
     const boot = await services.accounts.bootstrap({ password: "bench password for users" });
-    const issuer = await services.issuers.create(boot.account_id, { name: "Bench users" });
+    const issuer = await services.issuers.create(boot.account_id, parsed.issuer({ name: "Bench users" }));
     const ids = await seedUsers(db, issuer.value.id, count);
     await db.$executeRaw`ANALYZE "users"`;
     const m = await measureUserPages(services, boot.account_id, issuer.value.id, ids);

@@ -28,7 +28,7 @@ test("signs in at issuer A through issuer B as its OpenID Connect upstream", asy
     first_factor_only: true,
     settings: { check_breached: false },
   };
-  const { value: upstream } = await services.issuers.create(account, { name: "Upstream B" });
+  const { value: upstream } = await services.issuers.create(account, parsed.issuer({ name: "Upstream B" }));
   await services.authMethods.create(account, upstream.id, parsed.authMethod(password));
   await services.users.create(
     account,
@@ -49,10 +49,13 @@ test("signs in at issuer A through issuer B as its OpenID Connect upstream", asy
       redirect_uris: ["http://localhost:8080/not-yet"],
     }),
   );
-  const { value: issuer } = await services.issuers.create(account, {
-    name: "Shop",
-    settings: { signup: { require_email_verification: false } },
-  });
+  const { value: issuer } = await services.issuers.create(
+    account,
+    parsed.issuer({
+      name: "Shop",
+      settings: { signup: { require_email_verification: false } },
+    }),
+  );
   const created = await fetch(`${baseURL}/v1/accounts/${account}/issuers/${issuer.id}/auth-methods`, {
     method: "POST",
     headers: { authorization: `Bearer ${operatorA.api_key}`, "content-type": "application/json" },

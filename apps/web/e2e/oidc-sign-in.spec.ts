@@ -22,10 +22,13 @@ test("an application signs a user in through the hosted page, by keyboard", asyn
   // A password method has no secret to encrypt; the keyring is only required by the service.
   const keyring = createKeyring([{ id: "e2e", key: randomBytes(32) }]);
   const services = createServices(db, { publicUrl: `http://localhost:${new URL(baseURL).port}`, keyring });
-  const { value: issuer } = await services.issuers.create(operatorA.account_id, {
-    name: "Shop",
-    settings: { branding: { display_name: "Shop Accounts", primary_color: "#0a7d34" } },
-  });
+  const { value: issuer } = await services.issuers.create(
+    operatorA.account_id,
+    parsed.issuer({
+      name: "Shop",
+      settings: { branding: { display_name: "Shop Accounts", primary_color: "#0a7d34" } },
+    }),
+  );
   await services.authMethods.create(
     operatorA.account_id,
     issuer.id,

@@ -23,7 +23,7 @@ async function setUp(passkey: { first_factor_only: boolean }, settings: Record<s
   const keyring = createKeyring([{ id: "e2e", key: randomBytes(32) }]);
   const services = createServices(db, { publicUrl: `http://localhost:${new URL(baseURL).port}`, keyring });
   const account = operatorA.account_id;
-  const { value: issuer } = await services.issuers.create(account, { name: "Shop", settings });
+  const { value: issuer } = await services.issuers.create(account, parsed.issuer({ name: "Shop", settings }));
   await services.authMethods.create(
     account,
     issuer.id,

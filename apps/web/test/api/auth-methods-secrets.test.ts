@@ -148,7 +148,7 @@ describe("key rotation", () => {
       const newest = `newest:${randomBytes(32).toString("base64")}`;
       const before = createServices(db, { keyring: parseKeys(oldEntry) });
       const { account_id: accountId } = await before.accounts.bootstrap({ password: "correct horse battery staple" });
-      const issuer = await before.issuers.create(accountId, { name: "Rotation" });
+      const issuer = await before.issuers.create(accountId, parsed.issuer({ name: "Rotation" }));
       const plaintexts = new Map<string, string>();
       const methods = new Map<string, (typeof FEDERATED)[number]>();
       for (const method of FEDERATED) {

@@ -184,7 +184,9 @@ test("a change whose event cannot be written is not made either (every door, and
     expect(patch.status).toBe(500);
     expect(patch.text).not.toContain("audit log unavailable");
     await expect(api.services.issuers.delete(api.account.accountId, id)).rejects.toThrow();
-    await expect(api.services.issuers.create(api.account.accountId, { name: "Never" })).rejects.toThrow();
+    await expect(
+      api.services.issuers.create(api.account.accountId, parsed.issuer({ name: "Never" })),
+    ).rejects.toThrow();
   });
   const issuer = await api.request("GET", `/issuers/${id}`);
   expect(issuer.body).toMatchObject({ name: "Unchanged", status: "active" });

@@ -1,3 +1,4 @@
+import { parsed } from "@authpi/server/testing/bodies";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type ApiHarness, type ApiResponse, apiHarness } from "../harness.ts";
 import { holdIssuerRowLock } from "../row-lock.ts";
@@ -239,7 +240,7 @@ describe("the idempotency service itself", () => {
     const key = freshKey();
     const name = `Rolled back ${key}`;
     const first = await api.services.idempotency.execute(scope(key), async (tx) => {
-      await tx.issuers.create(api.account.accountId, { name });
+      await tx.issuers.create(api.account.accountId, parsed.issuer({ name }));
       return { status: 409, body: '{"error":"conflict"}' };
     });
     expect(first).toMatchObject({ replayed: false, response: { status: 409, body: '{"error":"conflict"}' } });
@@ -254,13 +255,13 @@ describe("the idempotency service itself", () => {
     const key = freshKey();
     const name = `Retried ${key}`;
     const failed = await api.services.idempotency.execute(scope(key), async (tx) => {
-      await tx.issuers.create(api.account.accountId, { name });
+      await tx.issuers.create(api.account.accountId, parsed.issuer({ name }));
       return { status: 503, body: '{"error":"unavailable"}' };
     });
     expect(failed).toMatchObject({ replayed: false, response: { status: 503 } });
     expect(await issuerCount(api, name)).toBe(0);
     const retried = await api.services.idempotency.execute(scope(key), async (tx) => {
-      await tx.issuers.create(api.account.accountId, { name });
+      await tx.issuers.create(api.account.accountId, parsed.issuer({ name }));
       return { status: 201, body: '{"ok":true}' };
     });
     expect(retried).toMatchObject({ replayed: false, response: { status: 201 } });

@@ -1,5 +1,6 @@
 import { createDb } from "@authpi/db";
 import { createServices, loadEnv } from "@authpi/server";
+import { parsed } from "@authpi/server/testing/bodies";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import { expect, inject, test } from "vitest";
 import { createAppServer } from "../../src/app-server.ts";
@@ -18,9 +19,9 @@ test("the server purges expired deleted issuers on its own, and leaves the other
   });
   try {
     const { account_id } = await services.accounts.bootstrap({ password: "periodic-purge-123" });
-    const expired = await services.issuers.create(account_id, { name: "Expired" });
-    const recent = await services.issuers.create(account_id, { name: "Recent" });
-    const alive = await services.issuers.create(account_id, { name: "Alive" });
+    const expired = await services.issuers.create(account_id, parsed.issuer({ name: "Expired" }));
+    const recent = await services.issuers.create(account_id, parsed.issuer({ name: "Recent" }));
+    const alive = await services.issuers.create(account_id, parsed.issuer({ name: "Alive" }));
     await services.issuers.delete(account_id, expired.value.id);
     now += 20 * 86_400_000;
     await services.issuers.delete(account_id, recent.value.id);

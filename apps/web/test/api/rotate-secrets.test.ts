@@ -37,7 +37,7 @@ describe("pnpm rotate-secrets: signing keys and factor secrets", () => {
 
       const before = createServices(db, { keyring: parseKeys(oldEntry) });
       const { account_id: accountId } = await before.accounts.bootstrap({ password: "correct horse battery staple" });
-      const issuer = (await before.issuers.create(accountId, { name: "Rotation" })).value.id;
+      const issuer = (await before.issuers.create(accountId, parsed.issuer({ name: "Rotation" }))).value.id;
       await before.oidc.signingKeys.rotate(accountId, issuer); // a current and a previous key
       const jwks = await before.oidc.signingKeys.providerJwks(issuer);
       expect(jwks).toHaveLength(2);

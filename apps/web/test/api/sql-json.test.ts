@@ -102,7 +102,7 @@ const FULL_ISSUER = {
 
 describe("issuers: SQL-built JSON equals the Zod-parsed response", () => {
   test("an issuer with every field set, live then deleted (deleted_at, purge_after)", async () => {
-    const created = await h.services.issuers.create(account.accountId, FULL_ISSUER);
+    const created = await h.services.issuers.create(account.accountId, parsed.issuer(FULL_ISSUER));
     const id = created.value.id;
     const live = await h.services.issuers.get(account.accountId, id);
     expectSameObject(live.value.json, await issuerFromPrisma(id), IssuerSchema);
@@ -119,13 +119,13 @@ describe("issuers: SQL-built JSON equals the Zod-parsed response", () => {
   });
 
   test("an issuer with only defaults (null description, empty metadata)", async () => {
-    const { value } = await h.services.issuers.create(account.accountId, { name: "Defaults" });
+    const { value } = await h.services.issuers.create(account.accountId, parsed.issuer({ name: "Defaults" }));
     const read = await h.services.issuers.get(account.accountId, value.id);
     expectSameObject(read.value.json, await issuerFromPrisma(value.id), IssuerSchema);
   });
 
   test("after a PATCH (the UPDATE … RETURNING answer and the next read)", async () => {
-    const { value } = await h.services.issuers.create(account.accountId, { name: "Patched" });
+    const { value } = await h.services.issuers.create(account.accountId, parsed.issuer({ name: "Patched" }));
     const patched = await h.services.issuers.update(account.accountId, value.id, {
       description: "now set",
       settings: { mfa: { policy: "optional" } },
@@ -137,7 +137,8 @@ describe("issuers: SQL-built JSON equals the Zod-parsed response", () => {
   });
 
   test("a list page: every item, has_more and next_cursor", async () => {
-    for (const name of ["Page 1", "Page 2", "Page 3"]) await h.services.issuers.create(account.accountId, { name });
+    for (const name of ["Page 1", "Page 2", "Page 3"])
+      await h.services.issuers.create(account.accountId, parsed.issuer({ name }));
     const list = await h.services.issuers.list(account.accountId, { limit: 2 });
     const page = JSON.parse(list.json);
     expect(IssuerList.parse(page)).toStrictEqual(page);
@@ -159,7 +160,7 @@ describe("issuers: SQL-built JSON equals the Zod-parsed response", () => {
 
 describe("auth methods: SQL-built JSON equals the Zod-parsed response", () => {
   test.each(AUTH_METHOD_TYPES)("%s (settings without secrets, secrets_set)", async (type) => {
-    const issuer = await h.services.issuers.create(account.accountId, { name: `Methods ${type}` });
+    const issuer = await h.services.issuers.create(account.accountId, parsed.issuer({ name: `Methods ${type}` }));
     const created = await h.services.authMethods.create(
       account.accountId,
       issuer.value.id,

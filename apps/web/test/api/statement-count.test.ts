@@ -33,7 +33,7 @@ beforeAll(async () => {
   services = createServices(db, { keyring: testKeyring() });
   const boot = await services.accounts.bootstrap({ password: "statement-count-123" });
   account = { accountId: boot.account_id, apiKey: boot.api_key, adminEmail: boot.admin_email, adminPassword: "" };
-  for (let i = 0; i < 5; i++) await services.issuers.create(account.accountId, { name: `Issuer ${i}` });
+  for (let i = 0; i < 5; i++) await services.issuers.create(account.accountId, parsed.issuer({ name: `Issuer ${i}` }));
 });
 afterAll(async () => {
   await services.close();
@@ -62,10 +62,10 @@ describe("statements per use case", () => {
 
   // A write and its audit event commit together (api-contract §9): one statement holds both, no transaction.
   test("GET one is one statement; POST one INSERT with its event; PATCH a read and one conditional UPDATE with its event", async () => {
-    const created = await services.issuers.create(account.accountId, { name: "Counted" });
+    const created = await services.issuers.create(account.accountId, parsed.issuer({ name: "Counted" }));
     const id = created.value.id;
     expect(await measure(() => services.issuers.get(account.accountId, id))).toHaveLength(1);
-    const post = await measure(() => services.issuers.create(account.accountId, { name: "One insert" }));
+    const post = await measure(() => services.issuers.create(account.accountId, parsed.issuer({ name: "One insert" })));
     expect(post).toHaveLength(1);
     expect(post[0]).toMatch(/^WITH changed AS \(INSERT INTO issuers .* RETURNING .*INSERT INTO audit_events /);
     // Another process (here: a fresh set of services) has never seen the issuer: it reads, then writes.
@@ -80,7 +80,7 @@ describe("statements per use case", () => {
   });
 
   test("a PATCH from the version this process last saw is one statement; a stale one falls back to read and write", async () => {
-    const { value } = await services.issuers.create(account.accountId, { name: "Fast path" });
+    const { value } = await services.issuers.create(account.accountId, parsed.issuer({ name: "Fast path" }));
     const first = await measure(() => services.issuers.update(account.accountId, value.id, { description: "one" }));
     expect(first).toHaveLength(1);
     expect(first[0]).toMatch(/^WITH changed AS \(UPDATE issuers /);
@@ -113,7 +113,7 @@ describe("statements per use case", () => {
   });
 
   test("inside a transaction, a PATCH neither uses nor leaves a cached version", async () => {
-    const { value } = await services.issuers.create(account.accountId, { name: "Rolled back" });
+    const { value } = await services.issuers.create(account.accountId, parsed.issuer({ name: "Rolled back" }));
     // A PATCH that rolls back must not leave its version for the next PATCH to start from.
     await services
       .transaction(async (tx) => {
@@ -130,7 +130,7 @@ describe("statements per use case", () => {
   });
 
   test("an auth method's write carries its event: lock, checks and one write in one transaction", async () => {
-    const { value: issuer } = await services.issuers.create(account.accountId, { name: "With methods" });
+    const { value: issuer } = await services.issuers.create(account.accountId, parsed.issuer({ name: "With methods" }));
     let id = "";
     const create = await measure(async () => {
       id = (
@@ -161,7 +161,7 @@ describe("statements per use case", () => {
   test("a purge writes the events of all the issuers it removed in one statement", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const { value } = await services.issuers.create(account.accountId, { name: `Purged ${i}` });
+      const { value } = await services.issuers.create(account.accountId, parsed.issuer({ name: `Purged ${i}` }));
       await services.issuers.delete(account.accountId, value.id);
       ids.push(value.id);
     }

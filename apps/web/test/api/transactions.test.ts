@@ -1,4 +1,5 @@
 import { type ServiceHarness, serviceHarness, type TestAccount } from "@authpi/server/testing";
+import { parsed } from "@authpi/server/testing/bodies";
 import { afterAll, beforeAll, expect, test } from "vitest";
 
 // Transactions are explicit: `services.transaction(fn)` hands `fn` services bound to one
@@ -17,15 +18,15 @@ const count = (name: string) => h.db.issuer.count({ where: { accountId: account.
 
 test("what the transaction's services write commits together, or not at all", async () => {
   await h.services.transaction(async (tx) => {
-    await tx.issuers.create(account.accountId, { name: "Committed A" });
-    await tx.issuers.create(account.accountId, { name: "Committed B" });
+    await tx.issuers.create(account.accountId, parsed.issuer({ name: "Committed A" }));
+    await tx.issuers.create(account.accountId, parsed.issuer({ name: "Committed B" }));
   });
   expect((await count("Committed A")) + (await count("Committed B"))).toBe(2);
 
   const failure = new Error("after the first write");
   await expect(
     h.services.transaction(async (tx) => {
-      await tx.issuers.create(account.accountId, { name: "Rolled back" });
+      await tx.issuers.create(account.accountId, parsed.issuer({ name: "Rolled back" }));
       throw failure;
     }),
   ).rejects.toBe(failure);
@@ -34,7 +35,7 @@ test("what the transaction's services write commits together, or not at all", as
 
 test("the outer services do not join a transaction running in the same async context", async () => {
   await h.services.transaction(async (tx) => {
-    const { value } = await tx.issuers.create(account.accountId, { name: "Not yet visible" });
+    const { value } = await tx.issuers.create(account.accountId, parsed.issuer({ name: "Not yet visible" }));
     // Uncommitted: the pool's services (another connection) cannot see it; the transaction's can.
     await expect(h.services.issuers.get(account.accountId, value.id)).rejects.toMatchObject({
       code: "resource_missing",
@@ -46,10 +47,10 @@ test("the outer services do not join a transaction running in the same async con
 
 test("a transaction inside a transaction is a savepoint: it rolls back alone", async () => {
   await h.services.transaction(async (tx) => {
-    await tx.issuers.create(account.accountId, { name: "Outer kept" });
+    await tx.issuers.create(account.accountId, parsed.issuer({ name: "Outer kept" }));
     await tx
       .transaction(async (inner) => {
-        await inner.issuers.create(account.accountId, { name: "Inner undone" });
+        await inner.issuers.create(account.accountId, parsed.issuer({ name: "Inner undone" }));
         throw new Error("inner fails");
       })
       .catch(() => {});

@@ -17,7 +17,7 @@ test("the issuer_id migration backfills the events written before it", async () 
   try {
     const services = createServices(db, { keyring: testKeyring() });
     const { account_id: accountId } = await services.accounts.bootstrap({ password: "backfill-horse-battery" });
-    const { value: issuer } = await services.issuers.create(accountId, { name: "Before the column" });
+    const { value: issuer } = await services.issuers.create(accountId, parsed.issuer({ name: "Before the column" }));
     const method = await services.authMethods.create(
       accountId,
       issuer.id,

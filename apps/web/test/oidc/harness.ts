@@ -114,7 +114,7 @@ export async function oidcHarness(
     logLines,
     issuerUrl: (issuerId) => `${baseUrl}/oidc/${issuerId}`,
     async newIssuer(input = {}) {
-      const { value } = await services.issuers.create(account.accountId, { name: "Issuer", ...input });
+      const { value } = await services.issuers.create(account.accountId, parsed.issuer({ name: "Issuer", ...input }));
       await services.authMethods.create(
         account.accountId,
         value.id,

@@ -1,3 +1,4 @@
+import { parsed } from "@authpi/server/testing/bodies";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addAuthMethod, type OidcHarness, oidcHarness, relyingParty, startSignIn } from "./harness.ts";
 
@@ -38,7 +39,7 @@ describe("the hosted sign-in page", () => {
     expect(positions(page.text, ["email-code"])).toEqual([-1]);
     expect(positions(page.text, ["login"])[0]).toBeGreaterThan(-1);
 
-    const { value: bare } = await h.services.issuers.create(h.account.accountId, { name: "No methods" });
+    const { value: bare } = await h.services.issuers.create(h.account.accountId, parsed.issuer({ name: "No methods" }));
     const empty = await startSignIn(h, await relyingParty(h, bare.id));
     expect(empty.page.text).toContain("No sign-in method is available here.");
     expect(empty.page.text).not.toContain("<form");

@@ -25,7 +25,7 @@ const NEW_PASSWORD = "my own new passphrase 7";
 async function issuerWith(options: { password: boolean; temporary?: Record<string, unknown> }) {
   const issuerId = options.password
     ? await h.newIssuer()
-    : (await h.services.issuers.create(h.account.accountId, { name: "No password" })).value.id;
+    : (await h.services.issuers.create(h.account.accountId, parsed.issuer({ name: "No password" }))).value.id;
   await addAuthMethod(h, issuerId, {
     method: "temporary_password",
     settings: { ttl_seconds: 3600 },

@@ -82,7 +82,7 @@ describe("two server processes", () => {
   it("share one sign-in: started on one, finished on the other", async () => {
     const account = await harness.newAccount();
     const { services } = harness;
-    const { value: issuer } = await services.issuers.create(account.accountId, { name: "Shared" });
+    const { value: issuer } = await services.issuers.create(account.accountId, parsed.issuer({ name: "Shared" }));
     await services.authMethods.create(
       account.accountId,
       issuer.id,

@@ -13,12 +13,16 @@ function rejectDeletedStatus(status: unknown): void {
   }
 }
 
-/** Validates a create body into a complete, defaulted configuration. */
-export function issuerConfigForCreate(input: unknown): IssuerConfig {
-  assertJsonBodySafe(input);
-  const config = parseOrThrow(IssuerConfig, input);
+/** The rules a new issuer's parsed configuration must meet beyond its schema (the service runs them). */
+export function checkIssuerCreate(config: IssuerConfig): IssuerConfig {
   rejectDeletedStatus(config.status);
   return config;
+}
+
+/** Validates a raw create body into a complete, defaulted configuration (what the doors' parse and the service do). */
+export function issuerConfigForCreate(input: unknown): IssuerConfig {
+  assertJsonBodySafe(input);
+  return checkIssuerCreate(parseOrThrow(IssuerConfig, input));
 }
 
 /**

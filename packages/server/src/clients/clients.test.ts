@@ -9,7 +9,7 @@ let issuerId: string;
 
 beforeAll(async () => {
   account = await h.newAccount();
-  issuerId = (await h.services.issuers.create(account.accountId, { name: "Clients" })).value.id;
+  issuerId = (await h.services.issuers.create(account.accountId, parsed.issuer({ name: "Clients" }))).value.id;
 });
 afterAll(() => h.close());
 
@@ -62,7 +62,7 @@ describe("clients service", () => {
     expect(await h.services.clients.verifySecret(issuerId, value.id, secret)).toBe(true);
     expect(await h.services.clients.verifySecret(issuerId, value.id, `${secret}x`)).toBe(false);
     expect(await h.services.clients.verifySecret(issuerId, value.id, "")).toBe(false);
-    const other = (await h.services.issuers.create(account.accountId, { name: "Other" })).value.id;
+    const other = (await h.services.issuers.create(account.accountId, parsed.issuer({ name: "Other" }))).value.id;
     expect(await h.services.clients.verifySecret(other, value.id, secret)).toBe(false);
     expect(await h.services.clients.findForProvider(other, value.id)).toBeNull();
     expect(await h.services.clients.findForProvider(issuerId, "cli_nope")).toBeNull();

@@ -1,14 +1,15 @@
 import {
   AUDIT_IGNORED_FIELDS,
   applyIssuerPatch,
+  checkIssuerCreate,
   DomainError,
   diffChanges,
   etagFor,
   type Issuer,
+  type IssuerConfig,
   idTimestamp,
   ifMatchSatisfied,
   isId,
-  issuerConfigForCreate,
   type List,
   type ListIssuersQuery,
   newId,
@@ -137,8 +138,8 @@ export function createIssuerService(
       return versioned(await load(accountId, id));
     },
 
-    async create(accountId: string, input: unknown): Promise<Versioned<Issuer>> {
-      const issuerConfig = issuerConfigForCreate(input);
+    async create(accountId: string, input: IssuerConfig): Promise<Versioned<Issuer>> {
+      const issuerConfig = checkIssuerCreate(input);
       const id = newId("issuer", clock().getTime());
       const state = { ...issuerConfig, deleted_at: null, purge_after: null };
       const event = audit.values({

@@ -1,6 +1,7 @@
 import {
   CreateAuthMethodInput,
   CreateClientInput,
+  CreateIssuerInput,
   CreateUserInput,
   parseBody,
   RotateClientSecretInput,
@@ -17,6 +18,7 @@ import {
 export const parsed = {
   authMethod: (raw: unknown) => parseBody(CreateAuthMethodInput, raw),
   authMethodPatch: (raw: unknown) => parseBody(UpdateAuthMethodInput, raw),
+  issuer: (raw: unknown) => parseBody(CreateIssuerInput, raw),
   client: (raw: unknown) => parseBody(CreateClientInput, raw),
   clientPatch: (raw: unknown) => parseBody(UpdateClientInput, raw),
   clientSecretRotation: (raw: unknown) => parseBody(RotateClientSecretInput, raw),

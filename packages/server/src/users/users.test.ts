@@ -10,7 +10,7 @@ let account: TestAccount;
 let issuerId: string;
 
 async function newIssuer(name: string, passwordSettings: Record<string, unknown> | null = {}) {
-  const issuer = (await h.services.issuers.create(account.accountId, { name })).value.id;
+  const issuer = (await h.services.issuers.create(account.accountId, parsed.issuer({ name }))).value.id;
   if (passwordSettings) {
     await h.services.authMethods.create(
       account.accountId,
