@@ -99,14 +99,6 @@ export function bodyText(outcome: Outcome): string | null {
   return outcome.value instanceof JsonText ? outcome.value.json : JSON.stringify(outcome.value);
 }
 
-/** The body to send: as `bodyText`, but Postgres's bytes stay bytes (the REST door writes them as they are). */
-export function bodyPayload(outcome: Outcome): string | Buffer | null {
-  if (outcome.text === undefined && outcome.status !== 204 && outcome.value instanceof JsonText) {
-    return outcome.value.body;
-  }
-  return bodyText(outcome);
-}
-
 /** The body as a value (tRPC): JSON text parsed, a value as it is. */
 export function bodyValue(outcome: Outcome): unknown {
   if (outcome.text !== undefined) return outcome.text === null ? undefined : JSON.parse(outcome.text);

@@ -26,8 +26,7 @@ export function literal(value: string): string {
  * `jsonObject`: row_to_json over named columns costs Postgres ≈ 25 % less than
  * a json_build_object per row), says whether more rows follow the last one
  * (`has_more`, an index probe) and whether the cursor exists; `listJson`
- * wraps that in the list object. The array comes as `bytea`, its UTF-8 bytes:
- * they go to the socket without Node decoding them (see JsonText).
+ * wraps that in the list object.
  */
 export function keysetPageSql(options: {
   table: string;
@@ -42,7 +41,7 @@ export function keysetPageSql(options: {
     .map(([key, expression]) => `${expression} AS "${key}"`)
     .join(", ");
   return `SELECT ${cursor ? `EXISTS (SELECT 1 FROM ${table} c WHERE c.account_id = $1 AND c.id = $2)` : "true"} AS cursor_found,
-      convert_to(json_agg(p ORDER BY p.id DESC)::text, 'UTF8') AS data,
+      json_agg(p ORDER BY p.id DESC)::text AS data,
       min(p.id) AS last_id,
       EXISTS (SELECT 1 FROM ${table} m WHERE m.account_id = $1 ${where("m")} AND m.id < min(p.id)) AS has_more
     FROM (
@@ -56,18 +55,13 @@ export function keysetPageSql(options: {
 /** What a `keysetPageSql` statement returns. */
 export interface KeysetPageRow {
   cursor_found: boolean;
-  /** The UTF-8 bytes of the page's JSON array; null for an empty page. */
-  data: Buffer | null;
+  data: string | null;
   last_id: string | null;
   has_more: boolean;
 }
 
-const LIST_HEAD = Buffer.from('{"object":"list","data":');
-const EMPTY_ARRAY = Buffer.from("[]");
-
-/** The API's list object around a page's rows, as UTF-8 bytes: `{ object, data, has_more, next_cursor }`. */
-export function listJson(row: KeysetPageRow): Buffer {
+/** The API's list object around a page's rows, as text: `{ object, data, has_more, next_cursor }`. */
+export function listJson(row: KeysetPageRow): string {
   const next = row.has_more && row.last_id !== null ? JSON.stringify(row.last_id) : "null";
-  const tail = Buffer.from(`,"has_more":${row.has_more},"next_cursor":${next}}`);
-  return Buffer.concat([LIST_HEAD, row.data ?? EMPTY_ARRAY, tail]);
+  return `{"object":"list","data":${row.data ?? "[]"},"has_more":${row.has_more},"next_cursor":${next}}`;
 }

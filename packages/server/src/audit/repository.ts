@@ -130,7 +130,7 @@ export function createAuditRepository(sql: Sql) {
     async page(
       accountId: string,
       options: { limit: number; cursor?: string | undefined } & EventFilters,
-    ): Promise<{ cursorFound: boolean; json: Buffer }> {
+    ): Promise<{ cursorFound: boolean; json: string }> {
       const columns: string[] = [];
       const values: unknown[] = [accountId, options.cursor ?? null, options.limit];
       for (const [field, column] of FILTER_COLUMNS) {

@@ -122,8 +122,7 @@ function configValues(config: IssuerConfig): unknown[] {
 
 export interface IssuerPage {
   cursorFound: boolean;
-  /** The list object's UTF-8 bytes. */
-  json: Buffer;
+  json: string;
 }
 
 /** Every query on `issuers`; `sql` is the pool or the caller's transaction. */
