@@ -14,7 +14,13 @@ const compiled = path.join(import.meta.dirname, "dist/server.mjs");
 function compiledIsCurrent() {
   if (!existsSync(compiled)) return false;
   const built = statSync(compiled).mtimeMs;
-  const inputs = JSON.parse(readFileSync(path.join(import.meta.dirname, "dist/server.inputs.json"), "utf8"));
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(path.join(import.meta.dirname, "dist/server.inputs.json"), "utf8"));
+  } catch {
+    console.warn("dist/server.inputs.json is missing or unreadable: running the TypeScript sources (run `pnpm build`)");
+    return false;
+  }
   const changed = inputs.find((file) => !existsSync(file) || statSync(file).mtimeMs > built);
   if (changed === undefined) return true;
   console.warn(`${path.relative(process.cwd(), changed)} changed since \`pnpm build\`: running the TypeScript sources`);

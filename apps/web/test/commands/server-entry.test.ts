@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { stat, utimes } from "node:fs/promises";
+import { rename, stat, utimes } from "node:fs/promises";
 import path from "node:path";
 import { freePort } from "@authpi/db";
 import { generateKeyEntry } from "@authpi/server";
@@ -10,7 +10,8 @@ import { afterEach, expect, inject, test } from "vitest";
  * `server.mjs`, the one entry: after `pnpm build` it runs the compiled server (no TypeScript
  * loader in the process); when a file the build came from is newer, it says so and runs the
  * sources through tsx. The "listening" line names which. (The web package's `test` script runs
- * after its build.)
+ * after its build, and the files of test/commands one at a time: the README commands test
+ * rebuilds dist/.)
  */
 const WEB = path.resolve(import.meta.dirname, "../..");
 const children: ChildProcess[] = [];
@@ -73,5 +74,17 @@ test("a source changed since the build: it says which and runs the sources inste
     expect(code(server.output())).toBe("sources");
   } finally {
     await utimes(source, atime, mtime);
+  }
+}, 60_000);
+
+test("without the list of the build's inputs it cannot tell: it runs the sources", async () => {
+  const inputs = path.join(WEB, "dist/server.inputs.json");
+  await rename(inputs, `${inputs}.moved`);
+  try {
+    const server = await start();
+    expect(server.output()).toContain("dist/server.inputs.json is missing or unreadable");
+    expect(code(server.output())).toBe("sources");
+  } finally {
+    await rename(`${inputs}.moved`, inputs);
   }
 }, 60_000);
