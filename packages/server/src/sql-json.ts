@@ -1,3 +1,5 @@
+import type { Sql, Statement } from "./sql.ts";
+
 /** A timestamptz as the API writes it (`Date.prototype.toISOString`: UTC, milliseconds, `Z`). */
 export function isoTimestamp(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -23,10 +25,10 @@ export function literal(value: string): string {
  * One keyset page in one statement: `$1` account, `$2` the cursor (the last id
  * of the previous page) or null, `$3` the page size. Postgres builds the page's
  * array (`data`, each row a record of `fields`, the allowlist as in
- * `jsonObject`: row_to_json over named columns costs Postgres ≈ 25 % less than
+ * `jsonObject`: `json_agg` over named columns costs Postgres ≈ 25 % less than
  * a json_build_object per row), says whether more rows follow the last one
- * (`has_more`, an index probe) and whether the cursor exists; `listJson`
- * wraps that in the list object.
+ * (`has_more`, an index probe) and whether the cursor exists; `keysetPage`
+ * runs it and wraps that in the list object.
  */
 export function keysetPageSql(options: {
   table: string;
@@ -53,15 +55,26 @@ export function keysetPageSql(options: {
 }
 
 /** What a `keysetPageSql` statement returns. */
-export interface KeysetPageRow {
+interface KeysetPageRow {
   cursor_found: boolean;
   data: string | null;
   last_id: string | null;
   has_more: boolean;
 }
 
+/** Runs a `keysetPageSql` statement: the API's list object as text, and whether the cursor exists. */
+export async function keysetPage(
+  sql: Sql,
+  statement: Statement,
+  values: unknown[],
+): Promise<{ cursorFound: boolean; json: string }> {
+  const [row] = await sql.query<KeysetPageRow>(statement, values);
+  if (!row) throw new Error("a keyset page statement returned no row");
+  return { cursorFound: row.cursor_found, json: listJson(row) };
+}
+
 /** The API's list object around a page's rows, as text: `{ object, data, has_more, next_cursor }`. */
-export function listJson(row: KeysetPageRow): string {
+function listJson(row: KeysetPageRow): string {
   const next = row.has_more && row.last_id !== null ? JSON.stringify(row.last_id) : "null";
   return `{"object":"list","data":${row.data ?? "[]"},"has_more":${row.has_more},"next_cursor":${next}}`;
 }

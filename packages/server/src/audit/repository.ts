@@ -1,6 +1,6 @@
 import type { EventActor, EventChanges } from "@authpi/domain";
 import { type Sql, type Statement, statement } from "../sql.ts";
-import { isoTimestamp, type KeysetPageRow, keysetPageSql, listJson } from "../sql-json.ts";
+import { isoTimestamp, keysetPage, keysetPageSql } from "../sql-json.ts";
 
 /** The API object of an event (`Event` in the domain), field by field: API field → SQL over `alias`. */
 function eventFields(alias: string): Record<string, string> {
@@ -146,9 +146,7 @@ export function createAuditRepository(sql: Sql) {
         query = pageStatement(columns, cursor);
         pages.set(name, query);
       }
-      const [row] = await sql.query<KeysetPageRow>(query, values);
-      if (!row) throw new Error("a keyset page statement returned no row");
-      return { cursorFound: row.cursor_found, json: listJson(row) };
+      return keysetPage(sql, query, values);
     },
 
     /** Deletes events created before `before`; returns how many. */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { IssuerConfig, IssuerStatus } from "@authpi/domain";
 import { withEvent } from "../audit/repository.ts";
 import { type Sql, statement } from "../sql.ts";
-import { isoTimestamp, jsonObject, type KeysetPageRow, keysetPageSql, listJson, literal } from "../sql-json.ts";
+import { isoTimestamp, jsonObject, keysetPage, keysetPageSql, literal } from "../sql-json.ts";
 
 /** The API object of an issuer (`Issuer` in the domain), field by field: API field → SQL over `alias`. */
 function issuerFields(alias: string, publicUrl: string): Record<string, string> {
@@ -150,9 +150,7 @@ export function createIssuerRepository(sql: Sql, publicUrl: string) {
         query = cursor === undefined ? PAGES.status : PAGES.statusAfter;
         values.push(status);
       }
-      const [row] = await sql.query<KeysetPageRow>(query, values);
-      if (!row) throw new Error("a keyset page statement returned no row");
-      return { cursorFound: row.cursor_found, json: listJson(row) };
+      return keysetPage(sql, query, values);
     },
 
     async insert(row: {
