@@ -165,18 +165,26 @@ export function createAppServer(options: AppServerOptions): AppServer {
 
 /** The pipeline answers every failure itself; this is for a bug in writing the answer. */
 function lastResort(error: unknown, res: ServerResponse, logger: Logger): void {
+  // The answer's request id is the one logged, so support can find the error from it.
+  const requestId = newId("request");
   logger.error(
-    { err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) },
+    {
+      request_id: requestId,
+      err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error),
+    },
     "unhandled error writing a response",
   );
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify(
-    errorBody(new DomainError("internal_error", "An unexpected error occurred"), newId("request")),
+  const internal = new DomainError(
+    "internal_error",
+    "An unexpected error occurred; contact support with the request id",
   );
-  res.writeHead(500, { "content-type": "application/json; charset=utf-8" }).end(body);
+  res
+    .writeHead(500, { "content-type": "application/json; charset=utf-8", "request-id": requestId })
+    .end(JSON.stringify(errorBody(internal, requestId)));
 }
 
 /**
