@@ -260,6 +260,12 @@ describe("the idempotency service itself", () => {
     });
     expect(failed).toMatchObject({ replayed: false, response: { status: 503 } });
     expect(await issuerCount(api, name)).toBe(0);
+    // The key is released after the answer, not before it (a failed database must not delay the
+    // 503); a retry that lands while that DELETE holds the row gets 409 in progress, as a
+    // concurrent request would. Clients retry after Retry-After; this one waits for the release.
+    await expect
+      .poll(() => api.services.db.idempotencyKey.count({ where: { accountId: api.account.accountId, key } }))
+      .toBe(0);
     const retried = await api.services.idempotency.execute(scope(key), async (tx) => {
       await tx.issuers.create(api.account.accountId, parsed.issuer({ name }));
       return { status: 201, body: '{"ok":true}' };
