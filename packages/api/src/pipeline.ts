@@ -92,11 +92,21 @@ function eventCaller(caller: Caller, requestId: string): AuditCaller {
     : operatorCaller(caller.operator?.adminUserId ?? "", requestId);
 }
 
-/** The body as JSON text: Postgres's own text as-is, anything else stringified. The one place for JsonText. */
+/** The body as JSON text: Postgres's own text as-is, anything else stringified (what an idempotency key keeps). */
 export function bodyText(outcome: Outcome): string | null {
   if (outcome.text !== undefined) return outcome.text;
   if (outcome.status === 204 || outcome.value === undefined) return null;
   return outcome.value instanceof JsonText ? outcome.value.json : JSON.stringify(outcome.value);
+}
+
+/** As `bodyText`, for a door that writes bytes: Postgres's hex stays hex (see JsonText). */
+export function bodyPayload(outcome: Outcome): { text: string; encoding: "utf8" | "hex" } | null {
+  const value = outcome.value;
+  if (outcome.text === undefined && outcome.status !== 204 && value instanceof JsonText) {
+    return { text: value.body, encoding: value.encoding };
+  }
+  const text = bodyText(outcome);
+  return text === null ? null : { text, encoding: "utf8" };
 }
 
 /** The body as a value (tRPC): JSON text parsed, a value as it is. */

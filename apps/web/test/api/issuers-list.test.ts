@@ -99,6 +99,30 @@ describe("GET /issuers", () => {
     expect(cross.body.error.code).toBe("invalid_cursor");
   });
 
+  test("names beyond ASCII arrive byte for byte, with a Content-Length of the UTF-8 bytes (the page is sent as Postgres's bytes)", async () => {
+    const names = ["Acme — Europe", "Ünïcode ✓", "Rocket 🚀 (4 bytes)", 'Quote " and \\ backslash', "日本語の発行者"];
+    const harness = await apiHarness();
+    try {
+      for (const name of names)
+        expect((await harness.request("POST", "/issuers", { body: { name } })).status).toBe(201);
+      const res = await fetch(`${harness.baseUrl}/v1/accounts/${harness.account.accountId}/issuers?limit=3`, {
+        headers: { authorization: `Bearer ${harness.account.apiKey}` },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      expect(Number(res.headers.get("content-length"))).toBe(bytes.byteLength);
+      const page = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+      expect(page.data.map((i: { name: string }) => i.name)).toEqual(names.slice(2).reverse());
+      expect(page).toMatchObject({ object: "list", has_more: true, next_cursor: page.data[2].id });
+      const rest = await harness.request("GET", `/issuers?cursor=${page.next_cursor}`);
+      expect(rest.body.data.map((i: { name: string }) => i.name)).toEqual(names.slice(0, 2).reverse());
+      expect(rest.body).toMatchObject({ has_more: false, next_cursor: null });
+    } finally {
+      await harness.close();
+    }
+  });
+
   test("lists only the caller's issuers", async () => {
     const otherIds = new Set(await createMany(other, 3, "Theirs"));
     const res = await api.request("GET", "/issuers?limit=100");

@@ -1,6 +1,6 @@
 import type { EventActor, EventChanges } from "@authpi/domain";
 import { type Sql, type Statement, statement } from "../sql.ts";
-import { isoTimestamp, keysetPage, keysetPageSql } from "../sql-json.ts";
+import { isoTimestamp, type KeysetPage, keysetPage, keysetPageSql } from "../sql-json.ts";
 
 /** The API object of an event (`Event` in the domain), field by field: API field → SQL over `alias`. */
 function eventFields(alias: string): Record<string, string> {
@@ -130,7 +130,7 @@ export function createAuditRepository(sql: Sql) {
     async page(
       accountId: string,
       options: { limit: number; cursor?: string | undefined } & EventFilters,
-    ): Promise<{ cursorFound: boolean; json: string }> {
+    ): Promise<KeysetPage> {
       const columns: string[] = [];
       const values: unknown[] = [accountId, options.cursor ?? null, options.limit];
       for (const [field, column] of FILTER_COLUMNS) {

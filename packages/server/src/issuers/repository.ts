@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { IssuerConfig, IssuerStatus } from "@authpi/domain";
 import { withEvent } from "../audit/repository.ts";
 import { type Sql, statement } from "../sql.ts";
-import { isoTimestamp, jsonObject, keysetPage, keysetPageSql, literal } from "../sql-json.ts";
+import { isoTimestamp, jsonObject, type KeysetPage, keysetPage, keysetPageSql, literal } from "../sql-json.ts";
 
 /** The API object of an issuer (`Issuer` in the domain), field by field: API field → SQL over `alias`. */
 function issuerFields(alias: string, publicUrl: string): Record<string, string> {
@@ -120,11 +120,6 @@ function configValues(config: IssuerConfig): unknown[] {
   ];
 }
 
-export interface IssuerPage {
-  cursorFound: boolean;
-  json: string;
-}
-
 /** Every query on `issuers`; `sql` is the pool or the caller's transaction. */
 export function createIssuerRepository(sql: Sql, publicUrl: string) {
   let statements = STATEMENTS.get(publicUrl);
@@ -142,7 +137,7 @@ export function createIssuerRepository(sql: Sql, publicUrl: string) {
     async page(
       accountId: string,
       options: { limit: number; cursor?: string | undefined; status?: IssuerStatus | undefined },
-    ): Promise<IssuerPage> {
+    ): Promise<KeysetPage> {
       const { limit, cursor, status } = options;
       const values: unknown[] = [accountId, cursor ?? null, limit];
       let query = cursor === undefined ? PAGES.live : PAGES.liveAfter;
