@@ -46,7 +46,8 @@ export interface Call {
   /** REST: the `account_id` of the path, checked against the caller's account. */
   accountId?: string | undefined;
   params: Record<string, unknown>;
-  query: unknown;
+  /** Read only when the operation takes a query. */
+  query(): unknown;
   /** Read only when the operation takes a body, after authentication. */
   body(): Promise<unknown>;
   ifMatch: string | undefined;
@@ -194,8 +195,9 @@ export function createPipeline(options: PipelineOptions) {
     const params = op.params ? parseOrThrow(op.params, call.params) : {};
     let query: unknown = {};
     if (op.query) {
-      assertJsonBodySafe(call.query);
-      query = parseOrThrow(op.query, call.query);
+      const raw = call.query();
+      assertJsonBodySafe(raw);
+      query = parseOrThrow(op.query, raw);
     }
     let body: unknown;
     if (op.body) {

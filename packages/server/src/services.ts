@@ -2,7 +2,13 @@ import type { Db } from "@authpi/db";
 import { createAccountService } from "./accounts/service.ts";
 import { type AdminAuthOptions, type AdminAuthService, createAdminAuthService } from "./admin-auth/service.ts";
 import { type ApiKeyService, createApiKeyService } from "./api-keys/service.ts";
-import { type Caller, createAuditRecorder, createEventService, SYSTEM_CALLER } from "./audit/service.ts";
+import {
+  type AuditRecorder,
+  type Caller,
+  createAuditRecorder,
+  createEventService,
+  SYSTEM_CALLER,
+} from "./audit/service.ts";
 import { createAuthMethodService } from "./auth-methods/service.ts";
 import { createClientService } from "./clients/service.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -45,77 +51,64 @@ interface Shared {
   /** One per process, shared by every binding: the PATCH fast path (see `createRecentIssuers`). */
   recentIssuers: RecentIssuers;
   options: ServiceOptions;
+  /** The keyring of `options`, or an error when a secret is written or read without one. */
+  keyring: () => Keyring;
+  publicUrl: string;
+  artifacts: ProviderArtifacts;
 }
 
 /**
- * The use cases whose queries run on `sql` (the pool, or one transaction) and
- * whose events name `caller`, each as a factory: a binding builds only the
- * services a call touches (every request binds its caller; a GET needs one).
+ * Each use case, built from one binding: its queries run on `b.sql` (the pool,
+ * or one transaction) and its events name `b.caller`. A binding calls only the
+ * factories a call touches (every request binds its caller; a GET needs one),
+ * and none of them in its constructor: a request's binding costs one object.
  */
-function useCasesOn(db: Db, sql: Sql, { clock, apiKeys, adminAuth, recentIssuers, options }: Shared, caller: Caller) {
-  const audit = once(() => createAuditRecorder(sql, clock, caller));
-  const artifacts = options.providerArtifacts ?? providerArtifacts;
-  const keyWrites = once(() => apiKeys.writesOn(sql, audit()));
-  const keyring = () => options.keyring ?? missingKeyring();
-  const publicUrl = options.publicUrl ?? DEFAULT_PUBLIC_URL;
-  const authMethods = once(() => createAuthMethodService(sql, clock, keyring, audit(), publicUrl));
-  return {
-    db: () => db,
-    clock: () => clock,
-    apiKeys: () => ({ ...apiKeys, ...keyWrites() }),
-    accounts: () => createAccountService(sql, db, clock, keyWrites(), audit()),
-    adminAuth: () => adminAuth,
-    issuers: () =>
-      createIssuerService(
-        createIssuerRepository(sql, publicUrl),
-        clock,
-        // Only autocommitted writes may cache a version: a transaction could still roll it back.
-        { deleteGraceDays: options.deleteGraceDays ?? 30, recent: sql.inTransaction ? undefined : recentIssuers },
-        audit(),
-      ),
-    health: () => createHealthService(db.pool),
-    authMethods,
-    events: () => createEventService(sql, clock),
-    secrets: () => ({
-      /**
-       * `pnpm rotate-secrets`: every ciphertext under the keyring's current key — the auth methods'
-       * secrets (with their events), the signing keys' private halves and the users' factor secrets.
-       * Without the last two, dropping the old key would break every issuer's signing and every
-       * enrolled factor.
-       */
-      async rotate(batch: { batchSize?: number } = {}) {
-        return {
-          authMethods: await authMethods().rotateSecrets(batch),
-          signingKeys: await reencryptColumn(sql, keyring(), "signingKeys", batch),
-          factors: await reencryptColumn(sql, keyring(), "factors", batch),
-        };
+const USE_CASES = {
+  db: (b: Binding) => b.db,
+  clock: (b: Binding) => b.shared.clock,
+  apiKeys: (b: Binding) => ({ ...b.shared.apiKeys, ...b.keyWrites() }),
+  accounts: (b: Binding) => createAccountService(b.sql, b.db, b.shared.clock, b.keyWrites(), b.audit()),
+  adminAuth: (b: Binding) => b.shared.adminAuth,
+  issuers: (b: Binding) =>
+    createIssuerService(
+      createIssuerRepository(b.sql, b.shared.publicUrl),
+      b.shared.clock,
+      // Only autocommitted writes may cache a version: a transaction could still roll it back.
+      {
+        deleteGraceDays: b.shared.options.deleteGraceDays ?? 30,
+        recent: b.sql.inTransaction ? undefined : b.shared.recentIssuers,
       },
-    }),
-    clients: () => createClientService(sql, clock, artifacts, audit()),
-    users: () => createUserService(sql, clock, { artifacts }, audit()),
-    oidc: () => ({
-      signingKeys: createSigningKeyService(sql, db, clock, keyring, notifyIssuerChanged, audit()),
-      /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
-      purgeExpired: (now = clock()) => purgeExpiredArtifacts(db, now),
-    }),
-  };
-}
+      b.audit(),
+    ),
+  health: (b: Binding) => createHealthService(b.db.pool),
+  authMethods: (b: Binding) =>
+    createAuthMethodService(b.sql, b.shared.clock, b.shared.keyring, b.audit(), b.shared.publicUrl),
+  events: (b: Binding) => createEventService(b.sql, b.shared.clock),
+  secrets: (b: Binding) => ({
+    /**
+     * `pnpm rotate-secrets`: every ciphertext under the keyring's current key — the auth methods'
+     * secrets (with their events), the signing keys' private halves and the users' factor secrets.
+     * Without the last two, dropping the old key would break every issuer's signing and every
+     * enrolled factor.
+     */
+    async rotate(batch: { batchSize?: number } = {}) {
+      return {
+        authMethods: await (b as unknown as UseCases).authMethods.rotateSecrets(batch),
+        signingKeys: await reencryptColumn(b.sql, b.shared.keyring(), "signingKeys", batch),
+        factors: await reencryptColumn(b.sql, b.shared.keyring(), "factors", batch),
+      };
+    },
+  }),
+  clients: (b: Binding) => createClientService(b.sql, b.shared.clock, b.shared.artifacts, b.audit()),
+  users: (b: Binding) => createUserService(b.sql, b.shared.clock, { artifacts: b.shared.artifacts }, b.audit()),
+  oidc: (b: Binding) => ({
+    signingKeys: createSigningKeyService(b.sql, b.db, b.shared.clock, b.shared.keyring, notifyIssuerChanged, b.audit()),
+    /** Expired provider artifacts (sessions, codes, tokens…), for the periodic purge. */
+    purgeExpired: (now = b.shared.clock()) => purgeExpiredArtifacts(b.db, now),
+  }),
+};
 
-type UseCaseFactories = ReturnType<typeof useCasesOn>;
-type UseCases = { [K in keyof UseCaseFactories]: ReturnType<UseCaseFactories[K]> };
-
-/** `make()` the first time, the same value after. */
-function once<T>(make: () => T): () => T {
-  let made = false;
-  let value: T;
-  return () => {
-    if (!made) {
-      value = make();
-      made = true;
-    }
-    return value;
-  };
-}
+type UseCases = { [K in keyof typeof USE_CASES]: ReturnType<(typeof USE_CASES)[K]> };
 
 /**
  * Every write that records its event in a statement of its own (api-contract
@@ -186,11 +179,12 @@ export type Services = UseCases & {
 /**
  * One binding of the services (a connection or transaction, and a caller).
  * Each service is built on first read and kept: the getters live on the
- * prototype, defined once, so a binding costs an object and a few closures
- * whatever the number of services.
+ * prototype, defined once, so a binding costs an object whatever the number of
+ * services, and a service costs only what it builds.
  */
 class Binding {
-  readonly #factories: UseCaseFactories;
+  #audit: AuditRecorder | undefined;
+  #keyWrites: ReturnType<ApiKeyService["writesOn"]> | undefined;
   #idempotency: IdempotencyService<Services> | undefined;
 
   constructor(
@@ -198,9 +192,7 @@ class Binding {
     readonly sql: Sql,
     readonly shared: Shared,
     readonly caller: Caller,
-  ) {
-    this.#factories = useCasesOn(db, sql, shared, caller);
-  }
+  ) {}
 
   bind(tx: Sql): Services {
     return servicesOn(this.db, tx, this.shared, this.caller);
@@ -214,6 +206,17 @@ class Binding {
 
   readonly close = (): Promise<void> => this.shared.apiKeys.close();
 
+  /** The events of this binding's writes: on its `sql`, naming its caller. */
+  audit(): AuditRecorder {
+    this.#audit ??= createAuditRecorder(this.sql, this.shared.clock, this.caller);
+    return this.#audit;
+  }
+
+  keyWrites(): ReturnType<ApiKeyService["writesOn"]> {
+    this.#keyWrites ??= this.shared.apiKeys.writesOn(this.sql, this.audit());
+    return this.#keyWrites;
+  }
+
   get idempotency(): IdempotencyService<Services> {
     this.#idempotency ??= createIdempotencyService(this.sql, this.shared.clock, (tx) => this.bind(tx));
     return this.#idempotency;
@@ -221,7 +224,7 @@ class Binding {
 
   /** The service `name`, its audited writes wrapped in their transaction when on the pool. */
   build(name: keyof UseCases): unknown {
-    const service = this.#factories[name]();
+    const service = USE_CASES[name](this);
     const writes: readonly string[] | undefined = this.sql.inTransaction
       ? undefined
       : AUDITED_WRITES[name as keyof typeof AUDITED_WRITES];
@@ -229,26 +232,21 @@ class Binding {
   }
 }
 
-let prototypeReady = false;
+// `db` is a field; every other use case a getter on the prototype, replaced by the value on the instance at first read.
+for (const name of Object.keys(USE_CASES) as (keyof UseCases)[]) {
+  if (name === "db") continue;
+  Object.defineProperty(Binding.prototype, name, {
+    configurable: true,
+    get(this: Binding) {
+      const value = this.build(name);
+      Object.defineProperty(this, name, { value, enumerable: true });
+      return value;
+    },
+  });
+}
 
 function servicesOn(db: Db, sql: Sql, shared: Shared, caller: Caller): Services {
-  const binding = new Binding(db, sql, shared, caller);
-  if (!prototypeReady) {
-    prototypeReady = true;
-    // `db` and the services: a getter each on the prototype, replaced by the value on the instance at first read.
-    for (const name of Object.keys(useCasesOn(db, sql, shared, caller)) as (keyof UseCases)[]) {
-      if (name === "db") continue;
-      Object.defineProperty(Binding.prototype, name, {
-        configurable: true,
-        get(this: Binding) {
-          const value = this.build(name);
-          Object.defineProperty(this, name, { value, enumerable: true });
-          return value;
-        },
-      });
-    }
-  }
-  return binding as unknown as Services;
+  return new Binding(db, sql, shared, caller) as unknown as Services;
 }
 
 /** Every use case, wired to one database; both adapters (REST, tRPC) call these. */
@@ -263,8 +261,17 @@ export function createServices(db: Db, options: ServiceOptions = {}): Services {
     options.adminAuth ?? {},
     createAuditRecorder(sql, clock, SYSTEM_CALLER),
   );
-  const recentIssuers = createRecentIssuers();
-  return servicesOn(db, sql, { clock, apiKeys, adminAuth, recentIssuers, options }, SYSTEM_CALLER);
+  const shared: Shared = {
+    clock,
+    apiKeys,
+    adminAuth,
+    recentIssuers: createRecentIssuers(),
+    options,
+    keyring: () => options.keyring ?? missingKeyring(),
+    publicUrl: options.publicUrl ?? DEFAULT_PUBLIC_URL,
+    artifacts: options.providerArtifacts ?? providerArtifacts,
+  };
+  return servicesOn(db, sql, shared, SYSTEM_CALLER);
 }
 
 const DEFAULT_PUBLIC_URL = "http://localhost:3000";

@@ -89,7 +89,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The tRPC input split back into the operation's parts, by the rule in `TrpcInput`. */
-function callParts(op: AnyOperation, input: unknown): Pick<Call, "params" | "query" | "ifMatch"> & { body: unknown } {
+function callParts(
+  op: AnyOperation,
+  input: unknown,
+): Pick<Call, "params" | "ifMatch"> & { query: unknown; body: unknown } {
   if (!op.path) return { params: {}, query: {}, body: input, ifMatch: undefined };
   if (input === undefined) input = {};
   if (!isObject(input)) {
@@ -189,7 +192,7 @@ export function procedureFor<O extends AnyOperation>(op: O): ProcedureFor<O> {
         clear: () => ctx.resHeaders.append("set-cookie", clearedSessionCookie(ctx.secureCookies)),
       },
       params: parts.params,
-      query: parts.query,
+      query: () => parts.query,
       body: async () => parts.body,
       ifMatch: parts.ifMatch,
       idempotencyKey: op.method === "GET" ? null : idempotencyKey,
