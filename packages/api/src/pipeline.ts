@@ -100,16 +100,6 @@ export function bodyText(outcome: Outcome): string | null {
   return outcome.value instanceof JsonText ? outcome.value.json : JSON.stringify(outcome.value);
 }
 
-/** As `bodyText`, for a door that writes bytes: Postgres's hex stays hex (see JsonText). */
-export function bodyPayload(outcome: Outcome): { text: string; encoding: "utf8" | "hex" } | null {
-  const value = outcome.value;
-  if (outcome.text === undefined && outcome.status !== 204 && value instanceof JsonText) {
-    return { text: value.body, encoding: value.encoding };
-  }
-  const text = bodyText(outcome);
-  return text === null ? null : { text, encoding: "utf8" };
-}
-
 /** The body as a value (tRPC): JSON text parsed, a value as it is. */
 export function bodyValue(outcome: Outcome): unknown {
   if (outcome.text !== undefined) return outcome.text === null ? undefined : JSON.parse(outcome.text);

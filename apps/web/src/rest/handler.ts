@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AnyOperation,
-  bodyPayload,
+  bodyText,
   type Call,
   createPipeline,
   type Logger,
@@ -135,7 +135,7 @@ function write(outcome: Outcome, req: IncomingMessage, res: ServerResponse, requ
     if (!limit.allowed) headers["retry-after"] = String(limit.reset);
   }
   if (outcome.replayed) headers["idempotent-replayed"] = "true";
-  const body = bodyPayload(outcome);
+  const body = bodyText(outcome);
   let status = outcome.status;
   if (status === 204 || body === null) {
     res.writeHead(status, headers).end();
@@ -150,7 +150,7 @@ function write(outcome: Outcome, req: IncomingMessage, res: ServerResponse, requ
     }
   }
   headers["content-type"] = "application/json; charset=utf-8";
-  headers["content-length"] = String(body.encoding === "hex" ? body.text.length / 2 : Buffer.byteLength(body.text));
-  res.writeHead(status, headers).end(body.text, body.encoding);
+  headers["content-length"] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers).end(body);
   return status;
 }

@@ -99,7 +99,7 @@ describe("GET /issuers", () => {
     expect(cross.body.error.code).toBe("invalid_cursor");
   });
 
-  test("names beyond ASCII arrive byte for byte, with a Content-Length of the UTF-8 bytes (the page is sent as Postgres's bytes)", async () => {
+  test("names beyond ASCII arrive byte for byte, with a Content-Length of the UTF-8 bytes (the page is sent as Postgres wrote it)", async () => {
     const names = ["Acme — Europe", "Ünïcode ✓", "Rocket 🚀 (4 bytes)", 'Quote " and \\ backslash', "日本語の発行者"];
     const harness = await apiHarness();
     try {
@@ -120,6 +120,31 @@ describe("GET /issuers", () => {
       expect(rest.body).toMatchObject({ has_more: false, next_cursor: null });
     } finally {
       await harness.close();
+    }
+  });
+
+  test("after the oldest issuer, or past every match of a filter, a valid cursor gives an empty last page", async () => {
+    const fresh = await apiHarness();
+    try {
+      const [a, b] = await createMany(fresh, 2, "Edge");
+      const empty = { object: "list", data: [], has_more: false, next_cursor: null };
+      const afterOldest = await fresh.request("GET", `/issuers?cursor=${a}`);
+      expect(afterOldest.status).toBe(200);
+      expect(afterOldest.body).toEqual(empty);
+      // b is active and so is a: a status that matches nothing after b is an empty page, not a bad cursor.
+      const filtered = await fresh.request("GET", `/issuers?status=suspended&cursor=${b}`);
+      expect(filtered.status).toBe(200);
+      expect(filtered.body).toEqual(empty);
+      const exact = await fresh.request("GET", "/issuers?limit=2");
+      expect(exact.body).toMatchObject({ has_more: false, next_cursor: null });
+      expect(exact.body.data.map((i: { id: string }) => i.id)).toEqual([b, a]);
+      const first = await fresh.request("GET", "/issuers?limit=1");
+      expect(first.body).toMatchObject({ has_more: true, next_cursor: b });
+      const second = await fresh.request("GET", `/issuers?limit=1&cursor=${b}`);
+      expect(second.body).toMatchObject({ has_more: false, next_cursor: null });
+      expect(second.body.data.map((i: { id: string }) => i.id)).toEqual([a]);
+    } finally {
+      await fresh.close();
     }
   });
 

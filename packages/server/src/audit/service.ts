@@ -110,7 +110,7 @@ export function createEventService(sql: Sql, clock: Clock) {
         actorId: query.actor_id,
       });
       if (!page.cursorFound) throw invalidCursor();
-      return new JsonText(page.hex, "hex");
+      return new JsonText(page.json);
     },
 
     /** Deletes events older than the retention period; returns how many. */
