@@ -112,6 +112,22 @@ describe("statements per use case", () => {
     expect(events.data[0].changes).toEqual({ "metadata.after": { from: null, to: "stale" } });
   });
 
+  // Reads stay out of the cache of written versions: a GET that kept its row there kept it past V8's
+  // young generation and pushed an older one out, so every GET left garbage in the old generation.
+  test("a GET caches nothing: a PATCH of an issuer this process only read reads it again", async () => {
+    const other = createServices(db, { keyring: testKeyring(), apiKeyCache: false });
+    const { value } = await other.issuers.create(account.accountId, parsed.issuer({ name: "Only read here" }));
+    await other.close();
+    await services.issuers.get(account.accountId, value.id);
+    const patch = await measure(() => services.issuers.update(account.accountId, value.id, { description: "read" }));
+    expect(patch).toHaveLength(2);
+    expect(patch[0]).toMatch(/^SELECT .* FROM issuers WHERE account_id = \$1 AND id = \$2/);
+    // What this process wrote, it starts the next PATCH from.
+    expect(
+      await measure(() => services.issuers.update(account.accountId, value.id, { description: "again" })),
+    ).toHaveLength(1);
+  });
+
   test("inside a transaction, a PATCH neither uses nor leaves a cached version", async () => {
     const { value } = await services.issuers.create(account.accountId, parsed.issuer({ name: "Rolled back" }));
     // A PATCH that rolls back must not leave its version for the next PATCH to start from.

