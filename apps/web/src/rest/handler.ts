@@ -10,7 +10,7 @@ import {
   restOperations,
 } from "@authpi/api";
 import { DomainError, ifNoneMatchSatisfied, newId, requestFingerprint } from "@authpi/domain";
-import type { RateLimiter, Services } from "@authpi/server";
+import { JsonText, type RateLimiter, type Services } from "@authpi/server";
 import { parseJsonObject, readLimitedNode } from "./body.ts";
 import { openapiOperation } from "./openapi-route.ts";
 import { createRouter } from "./router.ts";
@@ -135,7 +135,9 @@ function write(outcome: Outcome, req: IncomingMessage, res: ServerResponse, requ
     if (!limit.allowed) headers["retry-after"] = String(limit.reset);
   }
   if (outcome.replayed) headers["idempotent-replayed"] = "true";
-  const body = bodyText(outcome);
+  // Postgres's JSON as it came (a list page in pieces, with its UTF-8 length), or the value's text.
+  const json = outcome.text === undefined && outcome.value instanceof JsonText ? outcome.value : undefined;
+  const body = json ? (json.parts.length === 1 ? (json.parts[0] as string) : json.parts) : bodyText(outcome);
   let status = outcome.status;
   if (status === 204 || body === null) {
     res.writeHead(status, headers).end();
@@ -150,7 +152,17 @@ function write(outcome: Outcome, req: IncomingMessage, res: ServerResponse, requ
     }
   }
   headers["content-type"] = "application/json; charset=utf-8";
-  headers["content-length"] = String(Buffer.byteLength(body));
-  res.writeHead(status, headers).end(body);
+  if (typeof body === "string") {
+    headers["content-length"] = String(Buffer.byteLength(body));
+    res.writeHead(status, headers).end(body);
+    return status;
+  }
+  headers["content-length"] = String(json?.bytes ?? body.reduce((sum, part) => sum + Buffer.byteLength(part), 0));
+  res.writeHead(status, headers);
+  // Corked: the head and every piece leave in one write.
+  res.cork();
+  const last = body.length - 1;
+  for (let i = 0; i < last; i++) res.write(body[i] as string);
+  res.end(body[last]);
   return status;
 }

@@ -123,6 +123,39 @@ describe("GET /issuers", () => {
     }
   });
 
+  test("a page of ≈ 120,000 characters (written in several pieces) arrives whole: its Content-Length, its bytes, every item", async () => {
+    const harness = await apiHarness();
+    try {
+      // 2,000 characters a description, with an em dash and a 4-byte emoji in each: far past one piece.
+      const description = (i: number) => `${i} — 🚀 ${"é".repeat(1980)}`.slice(0, 2000);
+      for (let i = 0; i < 60; i += 10) {
+        const batch = await Promise.all(
+          Array.from({ length: 10 }, (_, j) =>
+            harness.request("POST", "/issuers", { body: { name: `Big ${i + j}`, description: description(i + j) } }),
+          ),
+        );
+        for (const res of batch) expect(res.status).toBe(201);
+      }
+      const res = await fetch(`${harness.baseUrl}/v1/accounts/${harness.account.accountId}/issuers?limit=55`, {
+        headers: { authorization: `Bearer ${harness.account.apiKey}` },
+      });
+      expect(res.status).toBe(200);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      expect(Number(res.headers.get("content-length"))).toBe(bytes.byteLength);
+      const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      expect(text.length).toBeGreaterThan(110_000);
+      const page = JSON.parse(text);
+      expect(page.data).toHaveLength(55);
+      expect(page).toMatchObject({ object: "list", has_more: true, next_cursor: page.data[54].id });
+      for (const issuer of page.data) expect(issuer.description).toBe(description(Number(issuer.name.slice(4))));
+      // The same page through the service (what the tRPC door parses) is the same text.
+      const listed = await harness.services.issuers.list(harness.account.accountId, { limit: 55 });
+      expect(listed.json).toBe(text);
+    } finally {
+      await harness.close();
+    }
+  });
+
   test("after the oldest issuer, or past every match of a filter, a valid cursor gives an empty last page", async () => {
     const fresh = await apiHarness();
     try {

@@ -110,7 +110,7 @@ export function createEventService(sql: Sql, clock: Clock) {
         actorId: query.actor_id,
       });
       if (!page.cursorFound) throw invalidCursor();
-      return new JsonText(page.json);
+      return new JsonText(page.parts, page.bytes);
     },
 
     /** Deletes events older than the retention period; returns how many. */

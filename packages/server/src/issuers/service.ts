@@ -135,7 +135,7 @@ export function createIssuerService(
       if (query.cursor !== undefined && !isId("issuer", query.cursor)) throw invalidCursor();
       const page = await repo.page(accountId, query);
       if (!page.cursorFound) throw invalidCursor();
-      return new JsonText(page.json);
+      return new JsonText(page.parts, page.bytes);
     },
 
     async get(accountId: string, id: string): Promise<Versioned<JsonText<Issuer>>> {
