@@ -5,7 +5,9 @@
 # not copied; and the product starts as `pnpm start` starts it, `node --max-old-space-size=N
 # server.mjs` (the production entry, plain JavaScript: no tsx loader in the process; N is the heap
 # budget of apps/web/package.json's start script, which pnpm bench passes as PRODUCT_OLD_SPACE_MB)
-# instead of `node --import tsx server.ts`, its CPU counted by that name.
+# instead of `node --import tsx server.ts`, its CPU counted by that name. It adds one step
+# (RAW_ROUNDS): page 1 and the deep page again through raw-pages.mjs, a client that decodes no
+# body, so that the cost of depth can be told from autocannon's own (README, Performance).
 #
 # The product (AuthPI, apps/web/server.mjs in production mode) against the framework-free yardstick
 # adapted to its schema (baseline-product.mjs), on the same seeded database, in one sitting,
@@ -25,11 +27,14 @@
 #      API_ONLY_CASES ("a c"; "" = skip serve-api.ts),
 #      PRODUCT_LOG_LEVEL (info: the production default, access lines to a file), FIXED (0; 1 = also
 #      fixed-rate latency: GET one at 500 req/s and list (a) at 150 req/s, FIXED_DURATION 20 s each,
-#      product and baseline), PRODUCT_PORT (3201), API_PORT (3202), BASE_PORT (3110).
+#      product and baseline), RAW_ROUNDS (3; 0 = none: with cases a and b, that many interleaved
+#      rounds of both with raw-pages.mjs, a client that decodes no body, RAW_DURATION 5 s each),
+#      PRODUCT_PORT (3201), API_PORT (3202), BASE_PORT (3110).
 # Raw results: /tmp/bench/pvb-<stamp>.jsonl; server logs /tmp/bench/pvb-<stamp>-<target>.log.
 set -euo pipefail
 # Run it from the project's root (PRODUCT_DIR defaults to the current folder, installed and built).
 PRODUCT_DIR=${PRODUCT_DIR:-$PWD}
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # Work in a copy under /tmp/bench (this folder may be read-only; npm installs its two packages there).
 SRC=${YARDSTICK_DIR:?the shared yardstick folder (pnpm bench sets it)}; WORK=/tmp/bench/yardstick
 mkdir -p "$WORK"; cp "$SRC"/*.mjs "$SRC"/*.sh "$SRC"/*.sql "$SRC"/package*.json "$WORK"/; cd "$WORK"
@@ -146,6 +151,14 @@ if [ "$FIXED" = 1 ]; then
     done
   done
 fi
+if [ "${RAW_ROUNDS:-3}" != 0 ] && [[ " $CASES " == *" a "* ]] && [[ " $CASES " == *" b "* ]]; then
+  # Page 1 and the deep page again, with a client that decodes no body (raw-pages.mjs: why), interleaved.
+  for r in $(seq "${RAW_ROUNDS:-3}"); do for t in product baseline; do for k in a b; do
+    env URL="${URLS[$t]}" CONNS="$CONNS" DURATION="${RAW_DURATION:-5}" node "$BENCH_DIR/raw-pages.mjs" "$k" \
+      | sed "s/^{/{\"target\":\"$t\",\"round\":\"raw$r\",/" | tee -a "$RES" \
+      | jq -r '"  \(.target|.[0:8]) raw \(.case) \(.rps) req/s (\(.kB_per_req) kB) non2xx \(.non2xx) err \(.errors)"'
+  done; done; done
+fi
 for t in "${!PID[@]}"; do
   echo "memory $t pid ${PID[$t]}: $(grep -E '^(VmHWM|VmRSS)' /proc/${PID[$t]}/status | tr -s ' \t\n' ' ')"
 done | tee -a /tmp/bench/pvb-$STAMP-memory.txt
@@ -153,7 +166,7 @@ cleanup; PID=()
 
 node -e '
 const all = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").filter(Boolean).map(JSON.parse);
-const rows = all.filter((r) => r.mode !== "open-loop"), fixed = all.filter((r) => r.mode === "open-loop");
+const rows = all.filter((r) => !r.mode), fixed = all.filter((r) => r.mode === "open-loop");
 const name = { a: "list p1 small", b: "list 900k deep", c: "get one", d: "post create", e: "patch" };
 const pad = (s, n) => String(s).padStart(n);
 console.log("\ncase              target    round   req/s  p50 ms  p99 ms  max ms  non2xx/err+to  cores: server pg gen other idle steal");

@@ -159,6 +159,19 @@ async function yardstick() {
       ok: penalty <= MAX_DEPTH_PENALTY,
     });
   }
+  // The same two pages through a client that decodes no body (raw-pages.mjs): reported, not judged.
+  const raw = (target: string, k: string) =>
+    rows.filter((r) => r.mode === "raw" && r.target === target && r.case === k).map((r) => r.rps);
+  const rawPenalty = (target: string) => mean(raw(target, "a")) / mean(raw(target, "b"));
+  if (raw("product", "a").length && raw("product", "b").length) {
+    const failed = rows.filter((r) => r.mode === "raw" && (r.non2xx > 0 || r.errors > 0)).length;
+    checks.push({
+      what: "page at depth 900,000 vs page 1, client decoding no body (req/s; reported)",
+      measured: `${rawPenalty("product").toFixed(2)}× (yardstick ${rawPenalty("baseline").toFixed(2)}×)`,
+      target: "every answer a 200",
+      ok: failed === 0,
+    });
+  }
   const hwm = /memory product pid \d+: VmHWM: (\d+) kB/.exec(memory)?.[1];
   if (hwm) {
     const mb = Number(hwm) / 1024;
