@@ -33,10 +33,12 @@ let non2xx = 0;
 let errors = 0;
 let bytes = 0;
 const end = performance.now() + duration * 1000;
+const sockets = [];
 
 function connection() {
   return new Promise((resolve) => {
     const socket = net.connect(Number(url.port), url.hostname);
+    sockets.push(socket);
     let pending = Buffer.alloc(0);
     let want = -1; // bytes of the current answer (head + body), once its head is in
     socket.on("connect", () => socket.write(message));
@@ -72,10 +74,22 @@ function connection() {
       errors++;
       resolve();
     });
+    // A server that stops answering ends the run as an error, not a hang.
+    socket.on("close", () => resolve());
   });
 }
 
 const started = performance.now();
+setTimeout(
+  () => {
+    for (const socket of sockets)
+      if (!socket.destroyed) {
+        errors++;
+        socket.destroy();
+      }
+  },
+  (duration + 10) * 1000,
+).unref();
 await Promise.all(Array.from({ length: conns }, connection));
 const seconds = (performance.now() - started) / 1000;
 console.log(
