@@ -7,7 +7,8 @@
 # budget of apps/web/package.json's start script, which pnpm bench passes as PRODUCT_OLD_SPACE_MB)
 # instead of `node --import tsx server.ts`, its CPU counted by that name. It adds one step
 # (RAW_ROUNDS): page 1 and the deep page again through raw-pages.mjs, a client that decodes no
-# body, so that the cost of depth can be told from autocannon's own (README, Performance).
+# body, taking turns under one load, so that the cost of depth can be told from autocannon's own
+# and from the machine's drift (README, Performance); pnpm bench judges depth by it.
 #
 # The product (AuthPI, apps/web/server.mjs in production mode) against the framework-free yardstick
 # adapted to its schema (baseline-product.mjs), on the same seeded database, in one sitting,
@@ -28,7 +29,8 @@
 #      PRODUCT_LOG_LEVEL (info: the production default, access lines to a file), FIXED (0; 1 = also
 #      fixed-rate latency: GET one at 500 req/s and list (a) at 150 req/s, FIXED_DURATION 20 s each,
 #      product and baseline), RAW_ROUNDS (3; 0 = none: with cases a and b, that many interleaved
-#      rounds of both with raw-pages.mjs, a client that decodes no body, RAW_DURATION 5 s each),
+#      rounds of raw-pages.mjs on each target, a client that decodes no body, a and b taking turns
+#      in 0.5 s slices for RAW_DURATION (10) s),
 #      PRODUCT_PORT (3201), API_PORT (3202), BASE_PORT (3110).
 # Raw results: /tmp/bench/pvb-<stamp>.jsonl; server logs /tmp/bench/pvb-<stamp>-<target>.log.
 set -euo pipefail
@@ -152,12 +154,13 @@ if [ "$FIXED" = 1 ]; then
   done
 fi
 if [ "${RAW_ROUNDS:-3}" != 0 ] && [[ " $CASES " == *" a "* ]] && [[ " $CASES " == *" b "* ]]; then
-  # Page 1 and the deep page again, with a client that decodes no body (raw-pages.mjs: why), interleaved.
-  for r in $(seq "${RAW_ROUNDS:-3}"); do for t in product baseline; do for k in a b; do
-    env URL="${URLS[$t]}" CONNS="$CONNS" DURATION="${RAW_DURATION:-5}" node "$BENCH_DIR/raw-pages.mjs" "$k" \
+  # Page 1 and the deep page again, taking turns in half-second slices under one load, with a
+  # client that decodes no body (raw-pages.mjs: why); the targets interleaved.
+  for r in $(seq "${RAW_ROUNDS:-3}"); do for t in product baseline; do
+    env URL="${URLS[$t]}" CONNS="$CONNS" DURATION="${RAW_DURATION:-10}" node "$BENCH_DIR/raw-pages.mjs" \
       | sed "s/^{/{\"target\":\"$t\",\"round\":\"raw$r\",/" | tee -a "$RES" \
-      | jq -r '"  \(.target|.[0:8]) raw \(.case) \(.rps) req/s (\(.kB_per_req) kB) non2xx \(.non2xx) err \(.errors)"'
-  done; done; done
+      | jq -r '"  \(.target|.[0:8]) raw \(.case) \(.rps) req/s over \(.duration_s) s (\(.kB_per_req) kB) non2xx \(.non2xx) err \(.errors)"'
+  done; done
 fi
 for t in "${!PID[@]}"; do
   echo "memory $t pid ${PID[$t]}: $(grep -E '^(VmHWM|VmRSS)' /proc/${PID[$t]}/status | tr -s ' \t\n' ' ')"

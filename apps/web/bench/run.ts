@@ -37,7 +37,7 @@ const P99_TARGETS: Record<string, { name: string; rate: number; maxMs: number }>
   a: { name: "list page", rate: 150, maxMs: 15 },
 };
 const MAX_PEAK_RSS_MB = 300;
-/** Page 1 req/s ÷ page at depth 900,000 req/s. */
+/** Page 1 req/s ÷ page at depth 900,000 req/s, through a client that decodes no body. */
 const MAX_DEPTH_PENALTY = 1.1;
 
 interface Row {
@@ -51,6 +51,8 @@ interface Row {
   rate?: number;
   non2xx: number;
   errors: number;
+  /** Cores the load generator used over the measured window (`cpu-snap.mjs`), on autocannon's rounds. */
+  cpu_loadgen?: number;
 }
 
 function yardstickDir(): string {
@@ -148,28 +150,35 @@ async function yardstick() {
       ok: fixed.p99_ms <= t.maxMs && fixed.non2xx === 0 && fixed.errors === 0,
     });
   }
-  const page1 = rps("product", "a");
-  const deep = rps("product", "b");
-  if (page1.length && deep.length) {
-    const penalty = mean(page1) / mean(deep);
-    checks.push({
-      what: "page at depth 900,000 vs page 1 (req/s)",
-      measured: `${penalty.toFixed(2)}×`,
-      target: `≤ ${MAX_DEPTH_PENALTY}×`,
-      ok: penalty <= MAX_DEPTH_PENALTY,
-    });
-  }
-  // The same two pages through a client that decodes no body (raw-pages.mjs): reported, not judged.
+  // Depth is judged on the client that decodes no body (raw-pages.mjs), not on autocannon's
+  // req/s: autocannon's own cost per answer is four times as much once a body passes ≈ 63,000
+  // characters beyond Latin-1 (the deep page does, page 1 does not; README, Performance), and on
+  // two cores it takes that from the server. Autocannon's ratio is reported beside it, with its
+  // own CPU per answer on each page, which shows why.
   const raw = (target: string, k: string) =>
     rows.filter((r) => r.mode === "raw" && r.target === target && r.case === k).map((r) => r.rps);
   const rawPenalty = (target: string) => mean(raw(target, "a")) / mean(raw(target, "b"));
   if (raw("product", "a").length && raw("product", "b").length) {
     const failed = rows.filter((r) => r.mode === "raw" && (r.non2xx > 0 || r.errors > 0)).length;
+    const penalty = rawPenalty("product");
     checks.push({
-      what: "page at depth 900,000 vs page 1, client decoding no body (req/s; reported)",
-      measured: `${rawPenalty("product").toFixed(2)}× (yardstick ${rawPenalty("baseline").toFixed(2)}×)`,
-      target: "every answer a 200",
-      ok: failed === 0,
+      what: "page at depth 900,000 vs page 1: page 1 req/s ÷ deep req/s, client decoding no body",
+      measured: `${penalty.toFixed(2)}× (yardstick ${rawPenalty("baseline").toFixed(2)}×)`,
+      target: `≤ ${MAX_DEPTH_PENALTY}×, every answer a 200`,
+      ok: penalty <= MAX_DEPTH_PENALTY && failed === 0,
+    });
+  }
+  const page1 = rounds.filter((r) => r.target === "product" && r.case === "a");
+  const deep = rounds.filter((r) => r.target === "product" && r.case === "b");
+  if (page1.length && deep.length) {
+    const meanRps = (xs: Row[]) => mean(xs.map((r) => r.rps));
+    /** Autocannon's own CPU (µs) per answer over the rounds' measured windows. */
+    const clientCost = (xs: Row[]) => mean(xs.map((r) => ((r.cpu_loadgen ?? Number.NaN) / r.rps) * 1e6));
+    checks.push({
+      what: "the same through autocannon (req/s; reported), and autocannon's CPU per answer",
+      measured: `${(meanRps(page1) / meanRps(deep)).toFixed(2)}×; ${clientCost(page1).toFixed(0)} µs on page 1, ${clientCost(deep).toFixed(0)} µs deep`,
+      target: "reported",
+      ok: true,
     });
   }
   const hwm = /memory product pid \d+: VmHWM: (\d+) kB/.exec(memory)?.[1];
