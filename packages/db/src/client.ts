@@ -13,6 +13,12 @@ export type Db = PrismaClient & { readonly pool: pg.Pool };
 export interface DbOptions {
   /** Pool size of the underlying `pg` pool. */
   max?: number;
+  /**
+   * Connections the pool keeps open however long they sit idle (`pg` closes
+   * idle ones after 10 s, down to this many). The server keeps them all
+   * (`openDatabase`): see there.
+   */
+  min?: number;
   /** How long a query may wait for a free connection before failing. */
   connectionTimeoutMillis?: number;
 }
@@ -21,6 +27,7 @@ export function createDb(url: string, options: DbOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
+    min: options.min ?? 0,
     // A request must fail within 2 s when Postgres is away (api-contract: 503, Retry-After); a connect
     // that hangs (a server shutting down, a dropped network) must leave room for that inside the budget.
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 1_500,
