@@ -114,6 +114,10 @@ async function yardstick() {
     YARDSTICK_DIR: yardstickDir(),
     PRODUCT_OLD_SPACE_MB: await startHeapBudget(),
   });
+  if (process.env.SETUP_ONLY === "1") {
+    console.log("pnpm bench: SETUP_ONLY=1, the database is seeded and nothing was measured");
+    process.exit(0);
+  }
   const results = /^results: (\S+)$/m.exec(output)?.[1];
   if (!results) throw new Error("no results file in the yardstick's output");
   const rows = (await readFile(results, "utf8"))
