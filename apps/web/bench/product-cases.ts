@@ -8,6 +8,7 @@ import { parsed } from "@authpi/server/testing/bodies";
 import { provisionTestDatabase } from "@authpi/server/testing/database";
 import autocannon from "autocannon";
 import { eventTargets, seedEvents } from "./events.ts";
+import { startNodeFlags } from "./start-flags.ts";
 import { prepareTokenRefresh } from "./token-refresh.ts";
 import { seedUsers, USER_LIST_TARGETS } from "./users.ts";
 
@@ -63,7 +64,7 @@ function startServer(env: Record<string, string>): { child: ChildProcess; entry:
   const production = existsSync(path.join(WEB, ".next/BUILD_ID"));
   const entry = production ? "server.mjs" : "src/serve-api.ts";
   const log = path.join(os.tmpdir(), `authpi-bench-${Date.now()}.log`);
-  const child = spawn(process.execPath, production ? [entry] : ["--import", "tsx", entry], {
+  const child = spawn(process.execPath, production ? [...startNodeFlags(), entry] : ["--import", "tsx", entry], {
     cwd: WEB,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

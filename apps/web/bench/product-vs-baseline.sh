@@ -2,10 +2,11 @@
 # `pnpm bench`'s copy of the yardstick's runner (../shared/bench/product-vs-baseline.sh, as its README
 # says to do when the product's entry moves). Three lines differ: the rest of the yardstick (the
 # baseline server, the load generators, the seed) is read from YARDSTICK_DIR, the shared folder,
-# not copied; and the product starts as `pnpm start` starts it, `node --max-old-space-size=N
-# server.mjs` (the production entry, plain JavaScript: no tsx loader in the process; N is the heap
-# budget of apps/web/package.json's start script, which pnpm bench passes as PRODUCT_OLD_SPACE_MB)
-# instead of `node --import tsx server.ts`, its CPU counted by that name. It adds one step
+# not copied; and the product starts as `pnpm start` starts it, `node <flags> server.mjs` (the
+# production entry, plain JavaScript: no tsx loader in the process; <flags> are the Node flags of
+# apps/web/package.json's start script, the heap budget and growing factor, which pnpm bench
+# passes as PRODUCT_START_FLAGS) instead of `node --import tsx server.ts`, its CPU counted by that
+# name. It adds one step
 # (RAW_ROUNDS): page 1 and the deep page again through raw-pages.mjs, a client that decodes no
 # body, taking turns under one load, so that the cost of depth can be told from autocannon's own
 # and from the machine's drift (README, Performance); pnpm bench judges depth by it.
@@ -31,7 +32,8 @@
 #      product and baseline), RAW_ROUNDS (3; 0 = none: with cases a and b, that many interleaved
 #      rounds of raw-pages.mjs on each target, a client that decodes no body, a and b taking turns
 #      in 0.5 s slices for RAW_DURATION (10) s),
-#      PRODUCT_PORT (3201), API_PORT (3202), BASE_PORT (3110).
+#      PRODUCT_PORT (3201), API_PORT (3202), BASE_PORT (3110), PRODUCT_NODE_FLAGS (more Node flags for
+#      the product, after the start script's: for experiments).
 # Raw results: /tmp/bench/pvb-<stamp>.jsonl; server logs /tmp/bench/pvb-<stamp>-<target>.log.
 set -euo pipefail
 # Run it from the project's root (PRODUCT_DIR defaults to the current folder, installed and built).
@@ -94,7 +96,7 @@ done
 product_env=(DATABASE_URL=$DBURL HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL=$PRODUCT_LOG_LEVEL REDIS_URL=
   AUTHPI_RATE_LIMIT_PER_SECOND=1000000 AUTHPI_RATE_LIMIT_BURST=1000000 AUTHPI_ENCRYPTION_KEYS=$ENC_KEYS)
 # `exec` so that $! is the node process itself (kill by that PID only; RSS and CPU are that process's)
-( cd "$PRODUCT_DIR/apps/web" && exec env "${product_env[@]}" PORT=$PRODUCT_PORT node --max-old-space-size="${PRODUCT_OLD_SPACE_MB:?}" ${PRODUCT_NODE_FLAGS:-} server.mjs ) \
+( cd "$PRODUCT_DIR/apps/web" && exec env "${product_env[@]}" PORT=$PRODUCT_PORT node ${PRODUCT_START_FLAGS:?the start script's Node flags (pnpm bench sets them)} ${PRODUCT_NODE_FLAGS:-} server.mjs ) \
   > /tmp/bench/pvb-$STAMP-product.log 2>&1 &
 PID[product]=$!; URLS[product]=http://127.0.0.1:$PRODUCT_PORT; MATCH[product]="server.mjs"
 if [ -n "$API_ONLY_CASES" ]; then

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Check, runProductCases, type Section } from "./product-cases.ts";
+import { startNodeFlags } from "./start-flags.ts";
 
 /**
  * `pnpm bench`: the product's entry users run (`apps/web/server.mjs`, production
@@ -80,14 +81,6 @@ function run(script: string, env: Record<string, string>): Promise<string> {
   });
 }
 
-/** The old-space budget `pnpm start` gives the server (apps/web/package.json), so the bench starts it the same way. */
-async function startHeapBudget(): Promise<string> {
-  const manifest = JSON.parse(await readFile(path.join(import.meta.dirname, "../package.json"), "utf8"));
-  const budget = /--max-old-space-size=\$\{AUTHPI_MAX_OLD_SPACE_MB:-(\d+)\}/.exec(manifest.scripts.start)?.[1];
-  if (!budget) throw new Error("apps/web/package.json's start script sets no --max-old-space-size default");
-  return budget;
-}
-
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const SECTIONS = ["yardstick", "users", "events", "token"] as const;
@@ -112,7 +105,7 @@ async function yardstick() {
   const output = await run(script, {
     FIXED: process.env.FIXED ?? "1",
     YARDSTICK_DIR: yardstickDir(),
-    PRODUCT_OLD_SPACE_MB: await startHeapBudget(),
+    PRODUCT_START_FLAGS: startNodeFlags().join(" "),
   });
   if (process.env.SETUP_ONLY === "1") {
     console.log("pnpm bench: SETUP_ONLY=1, the database is seeded and nothing was measured");
