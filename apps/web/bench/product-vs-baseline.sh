@@ -96,7 +96,7 @@ done
 product_env=(DATABASE_URL=$DBURL HOST=127.0.0.1 NODE_ENV=production LOG_LEVEL=$PRODUCT_LOG_LEVEL REDIS_URL=
   AUTHPI_RATE_LIMIT_PER_SECOND=1000000 AUTHPI_RATE_LIMIT_BURST=1000000 AUTHPI_ENCRYPTION_KEYS=$ENC_KEYS)
 # `exec` so that $! is the node process itself (kill by that PID only; RSS and CPU are that process's)
-( cd "$PRODUCT_DIR/apps/web" && exec env "${product_env[@]}" PORT=$PRODUCT_PORT node ${PRODUCT_START_FLAGS:?the start script's Node flags (pnpm bench sets them)} ${PRODUCT_NODE_FLAGS:-} server.mjs ) \
+( cd "$PRODUCT_DIR/apps/web" && exec env "${product_env[@]}" PORT=$PRODUCT_PORT node ${PRODUCT_START_FLAGS:?the Node flags of the start script, set by pnpm bench} ${PRODUCT_NODE_FLAGS:-} server.mjs ) \
   > /tmp/bench/pvb-$STAMP-product.log 2>&1 &
 PID[product]=$!; URLS[product]=http://127.0.0.1:$PRODUCT_PORT; MATCH[product]="server.mjs"
 if [ -n "$API_ONLY_CASES" ]; then
